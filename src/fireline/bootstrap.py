@@ -1,0 +1,77 @@
+"""The composition root: settings in, a wired instance out. Nothing is built at import time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fireline.services import ApiKeyService, BankService, HashingService, Matcher
+from fireline.settings import MEMORY_URL, Settings
+from fireline.signals import MediaLimits, SignalRegistry
+from fireline.store import MemoryStore, Store
+
+
+@dataclass
+class Container:
+    """Everything a running instance uses, built once from settings."""
+
+    settings: Settings
+    store: Store
+    registry: SignalRegistry
+    hashing: HashingService
+    banks: BankService
+    matcher: Matcher
+    keys: ApiKeyService
+
+    def close(self) -> None:
+        self.store.close()
+
+
+def open_store(settings: Settings) -> Store:
+    """The store the settings name; a SQL store must already be migrated."""
+    url = settings.resolved_database_url
+    if url == MEMORY_URL:
+        return MemoryStore()
+    from fireline.store.sql import SqlStore
+
+    if url.startswith("sqlite:///"):
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return SqlStore(url)
+
+
+def migrate(settings: Settings) -> str | None:
+    """Bring the SQL schema to the newest revision; returns it (None for memory://)."""
+    url = settings.resolved_database_url
+    if url == MEMORY_URL:
+        return None
+    from fireline.store.sql import upgrade
+
+    if url.startswith("sqlite:///"):
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return upgrade(url)
+
+
+def build(settings: Settings | None = None, *, store: Store | None = None) -> Container:
+    """Wire stores, registry and services from settings."""
+    settings = settings or Settings()
+    store = store or open_store(settings)
+    registry = SignalRegistry.from_entry_points()
+    hashing = HashingService(
+        registry=registry,
+        limits=MediaLimits(
+            max_bytes=settings.max_upload_bytes, max_pixels=settings.max_image_pixels
+        ),
+    )
+    return Container(
+        settings=settings,
+        store=store,
+        registry=registry,
+        hashing=hashing,
+        banks=BankService(store=store.banks, registry=registry, hashing=hashing),
+        matcher=Matcher(
+            store=store.banks,
+            registry=registry,
+            hashing=hashing,
+            pdq_threshold=settings.pdq_threshold,
+        ),
+        keys=ApiKeyService(store=store.keys),
+    )

@@ -1,0 +1,58 @@
+"""Domain records, the label taxonomy and the error hierarchy (standard library only)."""
+
+from fireline.domain.errors import (
+    Conflict,
+    FirelineError,
+    Forbidden,
+    InvalidInput,
+    MediaTooLarge,
+    NotFound,
+    StorageError,
+    Unauthenticated,
+    UnsupportedMedia,
+)
+from fireline.domain.models import (
+    AddedEntries,
+    ApiKey,
+    Bank,
+    ChangeKind,
+    Entry,
+    EntryChange,
+    Match,
+    MatchResult,
+    NewEntry,
+    Refusal,
+    Role,
+    SharingPolicy,
+    Signal,
+)
+from fireline.domain.taxonomy import ContentCategory, InclusionBasis, parse_label, parse_labels
+
+__all__ = [
+    "AddedEntries",
+    "ApiKey",
+    "Bank",
+    "ChangeKind",
+    "Conflict",
+    "ContentCategory",
+    "Entry",
+    "EntryChange",
+    "FirelineError",
+    "Forbidden",
+    "InclusionBasis",
+    "InvalidInput",
+    "Match",
+    "MatchResult",
+    "MediaTooLarge",
+    "NewEntry",
+    "NotFound",
+    "Refusal",
+    "Role",
+    "SharingPolicy",
+    "Signal",
+    "StorageError",
+    "Unauthenticated",
+    "UnsupportedMedia",
+    "parse_label",
+    "parse_labels",
+]

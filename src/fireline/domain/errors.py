@@ -1,0 +1,82 @@
+"""The error hierarchy: one small family, mapped once to HTTP statuses and exit codes."""
+
+from __future__ import annotations
+
+
+class FirelineError(Exception):
+    """Base of every error fireline raises on purpose.
+
+    ``code`` is a stable machine-readable slug; the message is for people.
+    """
+
+    code = "error"
+    http_status = 500
+    exit_code = 1
+
+    def __init__(self, message: str, *, code: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+
+
+class InvalidInput(FirelineError):
+    """The request or file is malformed: a bad hash, an unknown label, a missing field."""
+
+    code = "invalid_input"
+    http_status = 422
+    exit_code = 3
+
+
+class UnsupportedMedia(InvalidInput):
+    """The content is not of a kind fireline can hash (not an image, corrupt, truncated)."""
+
+    code = "unsupported_media"
+    http_status = 415
+
+
+class MediaTooLarge(InvalidInput):
+    """The content exceeds a configured limit (bytes, pixels)."""
+
+    code = "too_large"
+    http_status = 413
+
+
+class NotFound(FirelineError):
+    """The named bank, entry or key does not exist."""
+
+    code = "not_found"
+    http_status = 404
+    exit_code = 4
+
+
+class Conflict(FirelineError):
+    """The change clashes with what is stored (a duplicate bank name)."""
+
+    code = "conflict"
+    http_status = 409
+    exit_code = 5
+
+
+class Unauthenticated(FirelineError):
+    """No credentials, or credentials that match no active key."""
+
+    code = "unauthenticated"
+    http_status = 401
+    exit_code = 6
+
+
+class Forbidden(FirelineError):
+    """The credentials are valid but their role does not allow the action."""
+
+    code = "forbidden"
+    http_status = 403
+    exit_code = 6
+
+
+class StorageError(FirelineError):
+    """The store could not complete the operation; nothing was committed."""
+
+    code = "storage_error"
+    http_status = 503
+    exit_code = 7

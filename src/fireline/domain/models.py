@@ -1,0 +1,148 @@
+"""The domain's records. Plain frozen dataclasses: no framework, no storage."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+
+class SharingPolicy(StrEnum):
+    """Who may receive a bank's signals when exchange arrives."""
+
+    PRIVATE = "private"
+    MEMBERS = "members"
+    AGGREGATE_ONLY = "aggregate_only"
+
+
+class Role(StrEnum):
+    """What an API key may do. ``admin`` changes state; ``matcher`` only hashes and reads."""
+
+    ADMIN = "admin"
+    MATCHER = "matcher"
+
+
+class ChangeKind(StrEnum):
+    ADDED = "added"
+    RETRACTED = "retracted"
+
+
+@dataclass(frozen=True, slots=True)
+class Signal:
+    """One hash of one piece of content, in its signal type's canonical string form."""
+
+    signal_type: str
+    value: str
+    quality: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Bank:
+    id: int
+    name: str
+    description: str
+    owner: str
+    sharing: SharingPolicy
+    pdq_threshold: int | None
+    version: int
+    created_at: datetime
+    entry_count: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One signal in one bank, with its labels and provenance. Never deleted, only retracted."""
+
+    id: int
+    bank_id: int
+    bank_name: str
+    signal_type: str
+    value: str
+    quality: int | None
+    labels: tuple[str, ...]
+    note: str
+    item: str | None
+    contributor: str
+    created_at: datetime
+    retracted_at: datetime | None = None
+    retraction_reason: str = ""
+
+    @property
+    def active(self) -> bool:
+        return self.retracted_at is None
+
+
+@dataclass(frozen=True, slots=True)
+class NewEntry:
+    """An entry as a caller proposes it, before the store gives it an id."""
+
+    signal_type: str
+    value: str
+    quality: int | None = None
+    labels: tuple[str, ...] = ()
+    note: str = ""
+    item: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EntryChange:
+    """One row of the append-only change log that matchers follow."""
+
+    seq: int
+    entry_id: int
+    bank_id: int
+    kind: ChangeKind
+    signal_type: str
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """One banked entry that one query signal matched."""
+
+    query: Signal
+    entry: Entry
+    distance: int
+    threshold: int
+    transform: str = "original"
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """A query signal that was not matched, and why (for instance low PDQ quality)."""
+
+    signal: Signal
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class MatchResult:
+    """What one match query found: the signals tried, the matches, the refusals."""
+
+    signals: tuple[Signal, ...]
+    matches: tuple[Match, ...]
+    refused: tuple[Refusal, ...] = ()
+    source: str = ""
+
+    @property
+    def matched(self) -> bool:
+        return bool(self.matches)
+
+
+@dataclass(frozen=True, slots=True)
+class ApiKey:
+    id: int
+    name: str
+    role: Role
+    prefix: str
+    created_at: datetime
+    revoked_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AddedEntries:
+    """What adding content or signals to a bank did."""
+
+    added: tuple[Entry, ...]
+    existing: tuple[Entry, ...] = ()
+    refused: tuple[Refusal, ...] = field(default_factory=tuple)

@@ -1,0 +1,25 @@
+"""The index protocol: every signal type's index adds, removes, queries, saves and loads."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Protocol
+
+
+class SignalIndex(Protocol):
+    """Maps entry ids to signals and finds the entries within a distance of a query.
+
+    ``query`` must return exactly what a brute-force ``SignalType.compare`` scan over the
+    indexed signals would: every (entry id, distance) with distance <= threshold.
+    """
+
+    def add(self, ids: Sequence[int], values: Sequence[str]) -> None: ...
+
+    def remove(self, ids: Sequence[int]) -> None: ...
+
+    def query(self, value: str, threshold: int) -> list[tuple[int, int]]: ...
+
+    def __len__(self) -> int: ...
+
+    def save(self, path: Path) -> None: ...

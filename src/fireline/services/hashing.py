@@ -1,0 +1,68 @@
+"""Hashing content into signals: decode once under limits, then run every applicable hasher."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from fireline.domain import InvalidInput, Signal
+from fireline.signals import (
+    BytesHasher,
+    ContentType,
+    MediaLimits,
+    PhotoHasher,
+    SignalRegistry,
+    check_size,
+    decode_image,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class HashedContent:
+    """The signals of one piece of content, and the photo hashes under each transform."""
+
+    content_type: ContentType
+    signals: tuple[Signal, ...]
+    #: For photos: transform name -> signal, per photo signal type (e.g. "pdq").
+    variants: dict[str, dict[str, Signal]] = field(default_factory=dict)
+    size: int = 0
+
+
+def parse_content_type(raw: str) -> ContentType:
+    """Parse a content type name, or raise InvalidInput listing the known ones."""
+    try:
+        return ContentType(raw)
+    except ValueError:
+        known = ", ".join(c.value for c in ContentType)
+        raise InvalidInput(
+            f"unknown content type {raw!r}; known: {known}", code="unknown_content_type"
+        ) from None
+
+
+class HashingService:
+    """Turns bytes into signals with every registered hasher that accepts the content type."""
+
+    def __init__(self, *, registry: SignalRegistry, limits: MediaLimits) -> None:
+        self.registry = registry
+        self.limits = limits
+
+    def hash_content(
+        self, data: bytes, *, content_type: ContentType = ContentType.PHOTO
+    ) -> HashedContent:
+        """Hash ``data``; raises InvalidInput (or a subclass) for content that cannot be hashed."""
+        check_size(data, self.limits)
+        types = self.registry.for_content(content_type)
+        image = None
+        if any(issubclass(t, PhotoHasher) for t in types):
+            image = decode_image(data, self.limits)
+        signals: list[Signal] = []
+        variants: dict[str, dict[str, Signal]] = {}
+        for signal_type in types:
+            if image is not None and issubclass(signal_type, PhotoHasher):
+                by_transform = signal_type.hash_image_dihedral(image)
+                variants[signal_type.name] = by_transform
+                signals.append(by_transform["original"])
+            elif issubclass(signal_type, BytesHasher):
+                signals.append(signal_type.hash_bytes(data))
+        return HashedContent(
+            content_type=content_type, signals=tuple(signals), variants=variants, size=len(data)
+        )

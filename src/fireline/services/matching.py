@@ -1,0 +1,177 @@
+"""Matching signals and content against every bank.
+
+The matcher keeps one in-memory index per signal type. It loads a snapshot of the
+active entries on first use, then follows the store's change log before each query, so
+an entry added or retracted by any process is reflected at the next query without a
+rebuild.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+
+from fireline.domain import ChangeKind, InvalidInput, Match, MatchResult, Refusal, Signal
+from fireline.index import SignalIndex, index_for
+from fireline.services.banking import LOW_QUALITY
+from fireline.services.hashing import HashingService
+from fireline.signals import ContentType, IndexKind, SignalRegistry
+from fireline.store import BankStore
+
+MAX_SIGNALS_PER_QUERY = 1000
+
+
+class Matcher:
+    """Finds banked entries that match query signals, respecting per-bank thresholds."""
+
+    def __init__(
+        self,
+        *,
+        store: BankStore,
+        registry: SignalRegistry,
+        hashing: HashingService,
+        pdq_threshold: int = 31,
+    ) -> None:
+        self.store = store
+        self.registry = registry
+        self.hashing = hashing
+        self.default_threshold = pdq_threshold
+        self._lock = threading.Lock()
+        self._indexes: dict[str, SignalIndex] | None = None
+        self._seq = 0
+
+    def refresh(self) -> int:
+        """Apply changes logged since the last refresh; returns the change sequence reached."""
+        with self._lock:
+            self._refresh_locked()
+            return self._seq
+
+    def match_signals(
+        self, signals: Sequence[Signal], *, banks: Sequence[str] | None = None
+    ) -> MatchResult:
+        """Match canonical signals (see services.signals_in.parse_signal)."""
+        if len(signals) > MAX_SIGNALS_PER_QUERY:
+            raise InvalidInput(
+                f"at most {MAX_SIGNALS_PER_QUERY} signals per query", code="too_many_signals"
+            )
+        queries = [(s, "original", s) for s in signals]
+        return self._match(tuple(signals), queries, banks=banks)
+
+    def match_content(
+        self,
+        data: bytes,
+        *,
+        content_type: ContentType = ContentType.PHOTO,
+        dihedral: bool = True,
+        banks: Sequence[str] | None = None,
+        source: str = "",
+    ) -> MatchResult:
+        """Hash content and match it; with ``dihedral`` rotated and mirrored copies match too."""
+        hashed = self.hashing.hash_content(data, content_type=content_type)
+        queries: list[tuple[Signal, str, Signal]] = []
+        for signal in hashed.signals:
+            variants = hashed.variants.get(signal.signal_type)
+            if dihedral and variants:
+                queries.extend((v, transform, signal) for transform, v in variants.items())
+            else:
+                queries.append((signal, "original", signal))
+        result = self._match(hashed.signals, queries, banks=banks)
+        return MatchResult(
+            signals=result.signals, matches=result.matches, refused=result.refused, source=source
+        )
+
+    def _match(
+        self,
+        signals: tuple[Signal, ...],
+        queries: Sequence[tuple[Signal, str, Signal]],
+        *,
+        banks: Sequence[str] | None,
+    ) -> MatchResult:
+        bank_ids = {self.store.get_bank(name).id for name in banks} if banks else None
+        thresholds = self.store.bank_thresholds()
+        refused: list[Refusal] = []
+        hits: dict[tuple[int, Signal], tuple[int, str]] = {}
+        with self._lock:
+            self._refresh_locked()
+            assert self._indexes is not None
+            for query, transform, original in queries:
+                kind = self.registry.get(query.signal_type)
+                if kind.too_low_quality(query.quality):
+                    if transform == "original":
+                        refused.append(Refusal(query, LOW_QUALITY))
+                    continue
+                index = self._indexes.get(kind.name)
+                if index is None:
+                    continue
+                limit = self._limit(kind.index_kind, thresholds)
+                for entry_id, distance in index.query(query.value, limit):
+                    key = (entry_id, original)
+                    if key not in hits or distance < hits[key][0]:
+                        hits[key] = (distance, transform)
+        entries = self.store.get_entries(sorted({entry_id for entry_id, _ in hits}))
+        matches: list[Match] = []
+        for (entry_id, original), (distance, transform) in hits.items():
+            entry = entries.get(entry_id)
+            if entry is None or not entry.active:
+                continue
+            if bank_ids is not None and entry.bank_id not in bank_ids:
+                continue
+            threshold = self._threshold_for(entry.signal_type, entry.bank_id, thresholds)
+            if distance > threshold:
+                continue
+            matches.append(Match(original, entry, distance, threshold, transform))
+        matches.sort(key=lambda m: (m.distance, m.entry.bank_name, m.entry.id))
+        return MatchResult(signals=signals, matches=tuple(matches), refused=tuple(refused))
+
+    def _limit(self, kind: IndexKind, thresholds: dict[int, int | None]) -> int:
+        if kind is IndexKind.EXACT:
+            return 0
+        own = [t for t in thresholds.values() if t is not None]
+        return max([self.default_threshold, *own])
+
+    def _threshold_for(
+        self, signal_type: str, bank_id: int, thresholds: dict[int, int | None]
+    ) -> int:
+        kind = self.registry.get(signal_type)
+        if kind.index_kind is IndexKind.EXACT:
+            return 0
+        own = thresholds.get(bank_id)
+        return self.default_threshold if own is None else own
+
+    def _refresh_locked(self) -> None:
+        if self._indexes is None:
+            self._load_snapshot()
+            return
+        while True:
+            changes = self.store.changes_since(self._seq)
+            if not changes:
+                return
+            for change in changes:
+                index = self._indexes.get(change.signal_type)
+                if index is not None:
+                    if change.kind is ChangeKind.ADDED:
+                        index.add([change.entry_id], [change.value])
+                    else:
+                        index.remove([change.entry_id])
+                self._seq = change.seq
+
+    def _load_snapshot(self) -> None:
+        # Read the log position first: changes after it are re-applied, and adds and
+        # removals are idempotent, so nothing between the two reads is lost.
+        seq = self.store.last_change()
+        indexes: dict[str, SignalIndex] = {}
+        for kind in self.registry.types():
+            index = index_for(kind)
+            ids: list[int] = []
+            values: list[str] = []
+            for entry_id, value in self.store.active_signals(kind.name):
+                ids.append(entry_id)
+                values.append(value)
+                if len(ids) >= 50_000:
+                    index.add(ids, values)
+                    ids, values = [], []
+            index.add(ids, values)
+            indexes[kind.name] = index
+        self._indexes = indexes
+        self._seq = seq
+        self._refresh_locked()

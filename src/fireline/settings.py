@@ -1,0 +1,72 @@
+"""Settings: one declarative table, read from FIRELINE_* environment variables.
+
+Every field's description is its documentation; docs/settings.md lists them all and a
+test fails when one is missing there.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+MEMORY_URL = "memory://"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="FIRELINE_", extra="ignore")
+
+    env: Literal["development", "production"] = Field(
+        "development",
+        description="`production` refuses weak admin keys and never seeds demo data.",
+    )
+    data_dir: Path = Field(Path("var"), description="Where the SQLite database and files live.")
+    database_url: str | None = Field(
+        None,
+        description="SQLAlchemy URL (`sqlite:///path`, `postgresql+psycopg://...`) or "
+        "`memory://`; default: SQLite at `<data_dir>/fireline.db`.",
+    )
+    host: str = Field("127.0.0.1", description="Interface the HTTP service listens on.")
+    port: int = Field(8321, ge=1, le=65535, description="Port the HTTP service listens on.")
+    admin_key: SecretStr | None = Field(
+        None,
+        description="Admin API key to install; otherwise one is generated and printed on "
+        "first run.",
+    )
+    max_upload_bytes: int = Field(
+        64 * 1024 * 1024, gt=0, description="Largest accepted upload or file, in bytes (413)."
+    )
+    max_image_pixels: int = Field(
+        64_000_000,
+        gt=0,
+        description="Largest image accepted, in pixels; checked on the header before decoding.",
+    )
+    pdq_threshold: int = Field(
+        31, ge=0, le=128, description="Default PDQ match distance; a bank may set its own."
+    )
+    match_dihedral: bool = Field(
+        True, description="Also match rotated and mirrored copies of uploaded photos."
+    )
+    seed_demo: bool = Field(
+        False, description="Seed the `demo` bank from generated images when it is missing."
+    )
+
+    @model_validator(mode="after")
+    def _refuse_weak_secrets_in_production(self) -> Settings:
+        if self.env == "production":
+            key = self.admin_key.get_secret_value() if self.admin_key else None
+            if key is not None and len(key) < 32:
+                raise ValueError("FIRELINE_ADMIN_KEY must be at least 32 characters in production")
+            if self.seed_demo:
+                raise ValueError("FIRELINE_SEED_DEMO is for development only")
+        elif self.admin_key and len(self.admin_key.get_secret_value()) < 24:
+            raise ValueError("FIRELINE_ADMIN_KEY must be at least 24 characters")
+        return self
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'fireline.db').as_posix()}"

@@ -1,0 +1,86 @@
+"""What a signal type is: a small declarative class plus capability mixins.
+
+A signal type names itself (the storage key), validates and canonicalises its string
+form, and offers a brute-force comparison. Hashing capabilities are mixins, so that a
+type that only compares strings (a hash list imported from elsewhere) is still a type.
+The fast index for a type lives in ``fireline.index``; it is checked against
+``compare`` by the contract tests in ``fireline.testing``.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from enum import StrEnum
+from typing import ClassVar
+
+from fireline.domain import Signal
+from fireline.signals.media import DecodedImage
+
+
+class ContentType(StrEnum):
+    """The kinds of content a hasher accepts."""
+
+    PHOTO = "photo"
+    FILE = "file"
+
+
+class IndexKind(StrEnum):
+    """How an index finds candidates for a signal type."""
+
+    EXACT = "exact"
+    HAMMING = "hamming"
+
+
+class SignalType(ABC):
+    """A signal type: a name, a canonical string form, a distance, a default threshold."""
+
+    name: ClassVar[str]
+    content_types: ClassVar[frozenset[ContentType]]
+    index_kind: ClassVar[IndexKind]
+    #: Distance at or below which two signals match, unless a bank says otherwise.
+    default_threshold: ClassVar[int] = 0
+    #: For Hamming types: the hash length in bits.
+    bits: ClassVar[int] = 0
+
+    @classmethod
+    @abstractmethod
+    def validate(cls, value: str) -> str:
+        """Return the canonical form of ``value`` or raise InvalidInput."""
+
+    @classmethod
+    @abstractmethod
+    def compare(cls, a: str, b: str) -> int:
+        """Brute-force distance between two canonical signals (0 means identical)."""
+
+    @classmethod
+    def validate_quality(cls, quality: int | None) -> int | None:
+        """Return the quality unchanged, or raise InvalidInput if it is out of range."""
+        return quality
+
+    @classmethod
+    def too_low_quality(cls, quality: int | None) -> bool:
+        """Whether a signal of this quality must not be matched or banked."""
+        return False
+
+
+class BytesHasher(ABC):
+    """Capability: hashes raw bytes of any file."""
+
+    @classmethod
+    @abstractmethod
+    def hash_bytes(cls, data: bytes) -> Signal:
+        """Hash the bytes as they are."""
+
+
+class PhotoHasher(ABC):
+    """Capability: hashes a decoded photo."""
+
+    @classmethod
+    @abstractmethod
+    def hash_image(cls, image: DecodedImage) -> Signal:
+        """Hash the decoded pixels."""
+
+    @classmethod
+    @abstractmethod
+    def hash_image_dihedral(cls, image: DecodedImage) -> dict[str, Signal]:
+        """Hash the image under each of the 8 rotations and flips, keyed by transform."""

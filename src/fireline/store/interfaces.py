@@ -1,0 +1,126 @@
+"""The narrow storage protocols services depend on. Each has an in-memory twin and a SQL one.
+
+Every method that changes state commits before it returns: when it returns, the change is
+durable; when it raises, nothing changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Protocol
+
+from fireline.domain import (
+    AddedEntries,
+    ApiKey,
+    Bank,
+    Entry,
+    EntryChange,
+    NewEntry,
+    Role,
+    SharingPolicy,
+)
+
+
+class BankStore(Protocol):
+    """Banks and their append-only entries, with the change log matchers follow."""
+
+    def create_bank(
+        self,
+        *,
+        name: str,
+        description: str,
+        owner: str,
+        sharing: SharingPolicy,
+        pdq_threshold: int | None,
+    ) -> Bank:
+        """Create a bank; Conflict if the name is taken."""
+        ...
+
+    def get_bank(self, name: str) -> Bank:
+        """The bank named ``name``; NotFound otherwise."""
+        ...
+
+    def list_banks(self) -> list[Bank]: ...
+
+    def bank_thresholds(self) -> dict[int, int | None]:
+        """Each bank's own pdq threshold by bank id (None: the instance default)."""
+        ...
+
+    def update_bank(
+        self,
+        name: str,
+        *,
+        description: str | None = None,
+        sharing: SharingPolicy | None = None,
+        pdq_threshold: int | None = None,
+        clear_pdq_threshold: bool = False,
+    ) -> Bank: ...
+
+    def delete_bank(self, name: str) -> None:
+        """Delete a bank and its entries; its active entries leave the change log as retracted."""
+        ...
+
+    def add_entries(
+        self, bank_name: str, entries: Sequence[NewEntry], *, contributor: str
+    ) -> AddedEntries:
+        """Add entries atomically. An active entry with the same signal is kept, not doubled."""
+        ...
+
+    def get_entry(self, entry_id: int) -> Entry: ...
+
+    def get_entries(self, entry_ids: Sequence[int]) -> dict[int, Entry]:
+        """The entries that exist among ``entry_ids`` (missing ids are left out)."""
+        ...
+
+    def list_entries(
+        self,
+        bank_name: str,
+        *,
+        include_retracted: bool = False,
+        after_id: int = 0,
+        limit: int = 100,
+    ) -> list[Entry]:
+        """Entries in id order, a page at a time (``after_id`` is the cursor)."""
+        ...
+
+    def retract_entry(self, entry_id: int, *, reason: str) -> Entry:
+        """Mark an entry retracted (idempotent) and log the change."""
+        ...
+
+    def last_change(self) -> int:
+        """The sequence number of the newest change (0 when none)."""
+        ...
+
+    def changes_since(self, seq: int, *, limit: int = 10_000) -> list[EntryChange]:
+        """Changes with a sequence number above ``seq``, oldest first."""
+        ...
+
+    def active_signals(self, signal_type: str) -> Iterator[tuple[int, str]]:
+        """(entry id, value) of every active entry of one signal type."""
+        ...
+
+
+class ApiKeyStore(Protocol):
+    """API keys, stored by the hash of their secret."""
+
+    def create_key(self, *, name: str, role: Role, prefix: str, secret_hash: str) -> ApiKey: ...
+
+    def find_key(self, secret_hash: str) -> ApiKey | None:
+        """The active key with this secret hash, or None."""
+        ...
+
+    def list_keys(self) -> list[ApiKey]: ...
+
+    def revoke_key(self, key_id: int) -> ApiKey: ...
+
+
+class Store(Protocol):
+    """Everything a running instance stores."""
+
+    @property
+    def banks(self) -> BankStore: ...
+
+    @property
+    def keys(self) -> ApiKeyStore: ...
+
+    def close(self) -> None: ...

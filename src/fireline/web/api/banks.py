@@ -1,0 +1,215 @@
+"""Banks and entries: create, list, show, update, delete; add, list, retract; import, export."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response, status
+from fastapi.responses import StreamingResponse
+from starlette.concurrency import run_in_threadpool
+
+from fireline.domain import InvalidInput
+from fireline.services import ExchangeFormat, parse_content_type, parse_signal
+from fireline.services.interchange import export_lines, import_lines
+from fireline.web.bodies import dual_body, is_multipart, read_json, read_upload, require_body_kind
+from fireline.web.deps import AdminKey, ContainerDep, MatcherKey
+from fireline.web.schemas import (
+    BankCreate,
+    BankPublic,
+    BanksPublic,
+    BankUpdate,
+    EntriesCreate,
+    EntriesCreated,
+    EntriesPublic,
+    EntryPublic,
+    EntryRetract,
+    ImportPublic,
+    error_responses,
+)
+
+router = APIRouter(prefix="/v1", tags=["banks"])
+_ERRORS = error_responses(401, 403, 404, 409, 413, 415, 422)
+_ENTRY_FIELDS = {
+    "label": {"type": "array", "items": {"type": "string"}},
+    "note": {"type": "string"},
+}
+
+
+@router.get("/banks", response_model=BanksPublic, responses=_ERRORS)
+def list_banks(container: ContainerDep, _key: MatcherKey) -> BanksPublic:
+    banks = container.banks.all()
+    return BanksPublic(data=[BankPublic.from_domain(b) for b in banks], count=len(banks))
+
+
+@router.post(
+    "/banks", response_model=BankPublic, status_code=status.HTTP_201_CREATED, responses=_ERRORS
+)
+def create_bank(body: BankCreate, container: ContainerDep, key: AdminKey) -> BankPublic:
+    bank = container.banks.create(
+        name=body.name,
+        description=body.description,
+        sharing=body.sharing,
+        pdq_threshold=body.pdq_threshold,
+        owner=key.name,
+    )
+    return BankPublic.from_domain(bank)
+
+
+@router.get("/banks/{name}", response_model=BankPublic, responses=_ERRORS)
+def get_bank(name: str, container: ContainerDep, _key: MatcherKey) -> BankPublic:
+    return BankPublic.from_domain(container.banks.get(name=name))
+
+
+@router.patch("/banks/{name}", response_model=BankPublic, responses=_ERRORS)
+def update_bank(name: str, body: BankUpdate, container: ContainerDep, _key: AdminKey) -> BankPublic:
+    bank = container.banks.update(
+        name=name,
+        description=body.description,
+        sharing=body.sharing,
+        pdq_threshold=body.pdq_threshold,
+        clear_pdq_threshold=body.clear_pdq_threshold,
+    )
+    return BankPublic.from_domain(bank)
+
+
+@router.delete("/banks/{name}", status_code=status.HTTP_204_NO_CONTENT, responses=_ERRORS)
+def delete_bank(name: str, container: ContainerDep, _key: AdminKey) -> Response:
+    container.banks.delete(name=name)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/banks/{name}/entries", response_model=EntriesPublic, responses=_ERRORS)
+def list_entries(
+    name: str,
+    container: ContainerDep,
+    _key: MatcherKey,
+    after_id: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=10_000)] = 100,
+    include_retracted: bool = False,
+) -> EntriesPublic:
+    entries = container.banks.entries(
+        bank=name, include_retracted=include_retracted, after_id=after_id, limit=limit
+    )
+    return EntriesPublic(
+        data=[EntryPublic.from_domain(e) for e in entries],
+        count=len(entries),
+        next_after_id=entries[-1].id if len(entries) == limit else None,
+    )
+
+
+@router.post(
+    "/banks/{name}/entries",
+    response_model=EntriesCreated,
+    status_code=status.HTTP_201_CREATED,
+    responses=_ERRORS,
+    openapi_extra=dual_body(EntriesCreate, extra_fields=_ENTRY_FIELDS),
+)
+async def add_entries(
+    name: str,
+    request: Request,
+    container: ContainerDep,
+    key: AdminKey,
+    content_type: str = Query("photo", description="For uploads: photo or file"),
+) -> EntriesCreated:
+    """Add content (multipart ``file``, hashed on the way in) or signals (JSON)."""
+    require_body_kind(request)
+    if is_multipart(request):
+        kind = parse_content_type(content_type)
+        upload = await read_upload(request)
+        notes = upload.fields.get("note", [""])
+        result = await run_in_threadpool(
+            lambda: container.banks.add_content(
+                bank=name,
+                data=upload.data,
+                content_type=kind,
+                labels=upload.fields.get("label", []),
+                note=notes[-1],
+                contributor=key.name,
+            )
+        )
+    else:
+        body = await read_json(request, EntriesCreate)
+        signals = [
+            parse_signal(
+                container.registry, signal_type=s.signal_type, value=s.value, quality=s.quality
+            )
+            for s in body.signals
+        ]
+        result = await run_in_threadpool(
+            lambda: container.banks.add_signals(
+                bank=name,
+                signals=signals,
+                labels=body.labels,
+                note=body.note,
+                contributor=key.name,
+            )
+        )
+    return EntriesCreated.from_domain(result)
+
+
+@router.get("/entries/{entry_id}", response_model=EntryPublic, responses=_ERRORS)
+def get_entry(entry_id: int, container: ContainerDep, _key: MatcherKey) -> EntryPublic:
+    return EntryPublic.from_domain(container.banks.entry(entry_id=entry_id))
+
+
+@router.post("/entries/{entry_id}/retract", response_model=EntryPublic, responses=_ERRORS)
+def retract_entry(
+    entry_id: int, container: ContainerDep, _key: AdminKey, body: EntryRetract | None = None
+) -> EntryPublic:
+    """Retract an entry: it stops matching at once; the retraction is logged, not erased."""
+    reason = body.reason if body else ""
+    return EntryPublic.from_domain(container.banks.retract(entry_id=entry_id, reason=reason))
+
+
+@router.get("/banks/{name}/export", responses=_ERRORS)
+def export_bank(
+    name: str,
+    container: ContainerDep,
+    _key: MatcherKey,
+    format: ExchangeFormat = ExchangeFormat.JSONL,
+    include_retracted: bool = False,
+) -> StreamingResponse:
+    """Stream the bank as JSONL (native) or as a python-threatexchange signal file."""
+    lines = export_lines(
+        container.banks, bank=name, fmt=format, include_retracted=include_retracted
+    )
+    first = next(lines, None)  # raises NotFound before the response starts
+
+    def body() -> object:
+        if first is not None:
+            yield first + "\n"
+            for line in lines:
+                yield line + "\n"
+
+    media = "application/x-ndjson" if format is ExchangeFormat.JSONL else "text/plain"
+    return StreamingResponse(body(), media_type=media)  # type: ignore[arg-type]
+
+
+@router.post("/banks/{name}/import", response_model=ImportPublic, responses=_ERRORS)
+async def import_bank(
+    name: str,
+    request: Request,
+    container: ContainerDep,
+    key: AdminKey,
+    format: ExchangeFormat = ExchangeFormat.JSONL,
+    signal_type: str | None = Query(None, description="For bare values in a threatexchange file"),
+    label: list[str] | None = Query(None, description="Labels added to every imported entry"),
+) -> ImportPublic:
+    """Import a JSONL or python-threatexchange file sent as the request body; all or nothing."""
+    raw = await request.body()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InvalidInput("the body is not UTF-8 text", code="invalid_encoding") from None
+    report = await run_in_threadpool(
+        lambda: import_lines(
+            container.banks,
+            bank=name,
+            lines=text.splitlines(),
+            fmt=format,
+            labels=tuple(label or ()),
+            default_signal_type=signal_type,
+            contributor=key.name,
+        )
+    )
+    return ImportPublic.from_domain(report)

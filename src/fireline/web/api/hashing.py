@@ -1,0 +1,87 @@
+"""POST /v1/hash and POST /v1/match."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Query, Request
+from starlette.concurrency import run_in_threadpool
+
+from fireline.services import parse_content_type, parse_signal
+from fireline.web.bodies import (
+    dual_body,
+    is_multipart,
+    read_json,
+    read_upload,
+    require_body_kind,
+    upload_body,
+)
+from fireline.web.deps import ContainerDep, MatcherKey
+from fireline.web.schemas import HashPublic, MatchesPublic, MatchRequest, error_responses
+
+router = APIRouter(prefix="/v1", tags=["hashing and matching"])
+_ERRORS = error_responses(401, 403, 413, 415, 422)
+
+
+@router.post(
+    "/hash",
+    response_model=HashPublic,
+    responses=_ERRORS,
+    openapi_extra=upload_body(),
+)
+async def hash_content(
+    request: Request,
+    container: ContainerDep,
+    _key: MatcherKey,
+    content_type: str = Query("photo", description="photo (PDQ + digests) or file (digests)"),
+) -> HashPublic:
+    """Hash an uploaded file (multipart field ``file``); nothing is stored."""
+    kind = parse_content_type(content_type)
+    upload = await read_upload(request)
+    hashed = await run_in_threadpool(container.hashing.hash_content, upload.data, content_type=kind)
+    return HashPublic.from_domain(hashed)
+
+
+@router.post(
+    "/match",
+    response_model=MatchesPublic,
+    responses=_ERRORS,
+    openapi_extra=dual_body(MatchRequest),
+)
+async def match(
+    request: Request,
+    container: ContainerDep,
+    _key: MatcherKey,
+    content_type: str = Query("photo", description="For uploads: photo or file"),
+    dihedral: bool | None = Query(
+        None, description="Also match rotated/mirrored copies (default: FIRELINE_MATCH_DIHEDRAL)"
+    ),
+    bank: list[str] | None = Query(None, description="Only these banks (repeatable)"),
+) -> MatchesPublic:
+    """Match an upload (multipart ``file``) or signals (JSON) against every bank."""
+    require_body_kind(request)
+    if is_multipart(request):
+        kind = parse_content_type(content_type)
+        upload = await read_upload(request)
+        use_dihedral = container.settings.match_dihedral if dihedral is None else dihedral
+        result = await run_in_threadpool(
+            container.matcher.match_content,
+            upload.data,
+            content_type=kind,
+            dihedral=use_dihedral,
+            banks=bank,
+            source=upload.filename,
+        )
+    else:
+        body = await read_json(request, MatchRequest)
+        signals = [
+            parse_signal(
+                container.registry,
+                signal_type=s.signal_type,
+                value=s.value,
+                quality=s.quality,
+            )
+            for s in body.signals
+        ]
+        result = await run_in_threadpool(
+            container.matcher.match_signals, signals, banks=body.banks or bank
+        )
+    return MatchesPublic.from_domain(result)

@@ -1,0 +1,74 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
+from fastapi.responses import JSONResponse
+from pydantic import TypeAdapter
+
+from fireline import __version__
+from fireline.bootstrap import Container
+from fireline.domain import FirelineError
+from fireline.web.api import banks, hashing, health, keys
+from fireline.web.bodies import DUAL_BODY_MODELS
+from fireline.web.limits import BodySizeLimit
+
+#: Room for multipart framing and text fields on top of the largest accepted file.
+MULTIPART_OVERHEAD = 256 * 1024
+
+
+def _error(status: int, code: str, message: str) -> JSONResponse:
+    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
+
+
+def create_app(container: Container) -> FastAPI:
+    """An app serving ``container``; the caller owns the container's lifetime."""
+    app = FastAPI(
+        title="fireline",
+        version=__version__,
+        description="Hash, bank and match terrorist and violent extremist content. "
+        "Every route but /healthz and /readyz needs an API key.",
+    )
+    app.state.container = container
+
+    @app.exception_handler(FirelineError)
+    async def _domain_error(_request: Request, exc: FirelineError) -> JSONResponse:
+        return _error(exc.http_status, exc.code, exc.message)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()[:5]
+        )
+        return _error(422, "invalid_request", problems)
+
+    for module in (health, hashing, banks, keys):
+        app.include_router(module.router)
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = get_openapi(
+                title=app.title,
+                version=app.version,
+                description=app.description,
+                routes=app.routes,
+            )
+            components = schema.setdefault("components", {}).setdefault("schemas", {})
+            for model in DUAL_BODY_MODELS:
+                model_schema = TypeAdapter(model).json_schema(
+                    ref_template="#/components/schemas/{model}"
+                )
+                components.update(model_schema.pop("$defs", {}))
+                components[model.__name__] = model_schema
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+    app.add_middleware(
+        BodySizeLimit, max_bytes=container.settings.max_upload_bytes + MULTIPART_OVERHEAD
+    )
+    return app

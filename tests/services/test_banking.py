@@ -1,0 +1,85 @@
+"""Bank use cases: validation first, nothing half-stored."""
+
+from __future__ import annotations
+
+import pytest
+
+from fireline.bootstrap import Container
+from fireline.domain import Conflict, InvalidInput, NotFound, Signal, UnsupportedMedia
+from fireline.testing.media import encode, random_photo
+
+
+@pytest.mark.parametrize(
+    ("name", "ok"),
+    [
+        ("demo", True),
+        ("Christchurch-2019.v2", True),
+        ("a" * 64, True),
+        ("a" * 65, False),
+        ("-lead", False),
+        ("with space", False),
+        ("", False),
+        ("ümlaut", False),
+    ],
+)
+def test_bank_names(container: Container, name: str, ok: bool) -> None:
+    if ok:
+        assert container.banks.create(name=name).name == name
+    else:
+        with pytest.raises(InvalidInput):
+            container.banks.create(name=name)
+
+
+def test_duplicate_bank_is_a_conflict(container: Container) -> None:
+    container.banks.create(name="a")
+    with pytest.raises(Conflict):
+        container.banks.create(name="a")
+
+
+@pytest.mark.parametrize(
+    ("labels", "signals", "error"),
+    [
+        (["category:nope"], [Signal("md5", "0" * 32)], InvalidInput),
+        ([], [Signal("md5", "0" * 32), Signal("md5", "zz")], InvalidInput),
+        ([], [Signal("pdq", "0" * 64, 101)], InvalidInput),
+        ([], [Signal("tlsh", "0" * 64)], InvalidInput),
+        ([], [], InvalidInput),
+    ],
+)
+def test_invalid_additions_store_nothing(
+    container: Container, labels: list[str], signals: list[Signal], error: type[Exception]
+) -> None:
+    container.banks.create(name="a")
+    with pytest.raises(error):
+        container.banks.add_signals(bank="a", signals=signals, labels=labels)
+    assert container.banks.get(name="a").entry_count == 0
+
+
+def test_corrupt_content_stores_nothing(container: Container) -> None:
+    container.banks.create(name="a")
+    data = encode(random_photo(1), "JPEG")
+    with pytest.raises(UnsupportedMedia):
+        container.banks.add_content(bank="a", data=data[: len(data) // 2])
+    assert container.banks.get(name="a").entry_count == 0
+
+
+def test_content_to_a_missing_bank_is_not_hashed(container: Container) -> None:
+    with pytest.raises(NotFound):
+        container.banks.add_content(bank="nope", data=b"anything")
+
+
+def test_signals_are_canonicalised(container: Container) -> None:
+    container.banks.create(name="a")
+    (entry,) = container.banks.add_signals(
+        bank="a", signals=[Signal("md5", " " + "AB" * 16 + "\n")], labels=["Category:Recruitment"]
+    ).added
+    assert entry.value == "ab" * 16
+    assert entry.labels == ("category:recruitment",)
+
+
+def test_bank_version_moves_with_each_change(container: Container) -> None:
+    container.banks.create(name="a")
+    before = container.banks.get(name="a").version
+    (entry,) = container.banks.add_signals(bank="a", signals=[Signal("md5", "1" * 32)]).added
+    container.banks.retract(entry_id=entry.id)
+    assert container.banks.get(name="a").version == before + 2

@@ -1,0 +1,136 @@
+"""Import and export: native JSONL and python-threatexchange's signal file."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from threatexchange.exchanges.impl.file_api import (
+    FileCollaborationConfig,
+    LocalFileSignalExchangeAPI,
+)
+from threatexchange.signal_type.md5 import VideoMD5Signal
+from threatexchange.signal_type.pdq.signal import PdqSignal as TePdqSignal
+
+from fireline.bootstrap import Container
+from fireline.domain import InvalidInput, Signal
+from fireline.services import ExchangeFormat
+from fireline.services.interchange import export_lines, import_lines
+from fireline.testing.media import encode, random_photo
+
+
+def _seed(container: Container, bank: str = "src") -> None:
+    container.banks.create(name=bank)
+    for seed in range(3):
+        container.banks.add_content(
+            bank=bank, data=encode(random_photo(seed)), labels=["category:recruitment"]
+        )
+
+
+def test_threatexchange_reads_our_export(container: Container, tmp_path: Path) -> None:
+    _seed(container)
+    path = tmp_path / "signals.txt"
+    path.write_text(
+        "\n".join(export_lines(container.banks, bank="src", fmt=ExchangeFormat.THREATEXCHANGE))
+        + "\n"
+    )
+    api = LocalFileSignalExchangeAPI(
+        FileCollaborationConfig(name="ours", api="local_file", enabled=True, filename=str(path))
+    )
+    (delta,) = list(api.fetch_iter([TePdqSignal, VideoMD5Signal], None))
+    theirs = set(delta.updates)
+    ours = {(e.signal_type, e.value) for e in container.banks.entries(bank="src")}
+    assert theirs == ours
+    pdqs = [value for kind, value in theirs if kind == "pdq"]
+    assert len(pdqs) == 3 and all(TePdqSignal.validate_signal_str(v) == v for v in pdqs)
+
+
+@pytest.mark.parametrize("fmt", list(ExchangeFormat))
+def test_export_import_roundtrip(container: Container, fmt: ExchangeFormat) -> None:
+    _seed(container)
+    container.banks.create(name="dst")
+    lines = list(export_lines(container.banks, bank="src", fmt=fmt))
+    report = import_lines(container.banks, bank="dst", lines=lines, fmt=fmt)
+    assert (report.added, report.existing) == (9, 0)
+
+    def signals(bank: str) -> set[tuple[str, str]]:
+        return {(e.signal_type, e.value) for e in container.banks.entries(bank=bank)}
+
+    assert signals("dst") == signals("src")
+    again = import_lines(container.banks, bank="dst", lines=lines, fmt=fmt)
+    assert (again.added, again.existing) == (0, 9)
+
+
+def test_jsonl_keeps_labels_notes_and_items(container: Container) -> None:
+    _seed(container)
+    container.banks.create(name="dst")
+    lines = list(export_lines(container.banks, bank="src", fmt=ExchangeFormat.JSONL))
+    first = json.loads(lines[0])
+    assert first["format"] == "fireline.entry/1" and first["labels"] == ["category:recruitment"]
+    import_lines(container.banks, bank="dst", lines=lines, fmt=ExchangeFormat.JSONL)
+    copied = container.banks.entries(bank="dst")
+    assert {e.labels for e in copied} == {("category:recruitment",)}
+    assert len({e.item for e in copied}) == 3
+
+
+def test_retracted_entries_are_exported_on_request_and_not_reimported(
+    container: Container,
+) -> None:
+    container.banks.create(name="src")
+    container.banks.create(name="dst")
+    added = container.banks.add_signals(
+        bank="src", signals=[Signal("md5", "1" * 32), Signal("md5", "2" * 32)]
+    ).added
+    container.banks.retract(entry_id=added[0].id)
+    lines = list(
+        export_lines(container.banks, bank="src", fmt=ExchangeFormat.JSONL, include_retracted=True)
+    )
+    assert len(lines) == 2
+    report = import_lines(container.banks, bank="dst", lines=lines, fmt=ExchangeFormat.JSONL)
+    assert (report.added, report.skipped_retracted) == (1, 1)
+
+
+@pytest.mark.parametrize(
+    ("fmt", "text", "line"),
+    [
+        (ExchangeFormat.THREATEXCHANGE, "pdq " + "f" * 64 + "\npdq nothex", 2),
+        (ExchangeFormat.THREATEXCHANGE, "md5 " + "0" * 32 + "\nunknown abc", 2),
+        (ExchangeFormat.THREATEXCHANGE, "one two three", 1),
+        (ExchangeFormat.JSONL, '{"signal_type": "md5", "value": "' + "0" * 32 + '"}\n{oops', 2),
+        (ExchangeFormat.JSONL, '{"signal_type": "md5"}', 1),
+        (ExchangeFormat.JSONL, "[1, 2]", 1),
+        (
+            ExchangeFormat.JSONL,
+            '{"signal_type": "md5", "value": "' + "0" * 32 + '", "labels": ["category:bogus"]}',
+            1,
+        ),
+        (
+            ExchangeFormat.JSONL,
+            '{"signal_type": "md5", "value": "' + "0" * 32 + '", "quality": "high"}',
+            1,
+        ),
+    ],
+)
+def test_a_bad_line_is_named_and_nothing_is_stored(
+    container: Container, fmt: ExchangeFormat, text: str, line: int
+) -> None:
+    container.banks.create(name="dst")
+    with pytest.raises(InvalidInput, match=f"line {line}"):
+        import_lines(container.banks, bank="dst", lines=text.splitlines(), fmt=fmt)
+    assert container.banks.get(name="dst").entry_count == 0
+
+
+def test_bare_values_take_the_default_signal_type(container: Container) -> None:
+    container.banks.create(name="dst")
+    report = import_lines(
+        container.banks,
+        bank="dst",
+        lines=["# a comment", "", "f" * 64],
+        fmt=ExchangeFormat.THREATEXCHANGE,
+        default_signal_type="pdq",
+        labels=("basis:designation_list",),
+    )
+    assert report.added == 1
+    (entry,) = container.banks.entries(bank="dst")
+    assert entry.labels == ("basis:designation_list",)

@@ -1,0 +1,85 @@
+"""Every route but health needs a key; matcher keys cannot change state."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.web.support import Api
+
+PUBLIC = {"/healthz", "/readyz"}
+
+
+def _routes(api: Api) -> list[tuple[str, str]]:
+    paths = api.client.get("/openapi.json").json()["paths"]
+    return [(method.upper(), path) for path, ops in paths.items() for method in ops]
+
+
+def _concrete(path: str) -> str:
+    return path.replace("{name}", "demo").replace("{entry_id}", "1").replace("{key_id}", "1")
+
+
+def test_every_route_but_health_requires_a_key(api: Api) -> None:
+    routes = _routes(api)
+    assert len(routes) > 10
+    for method, path in routes:
+        response = api.client.request(method, _concrete(path))
+        if path in PUBLIC:
+            assert response.status_code == 200, path
+        else:
+            assert response.status_code == 401, (method, path)
+            assert response.json()["error"]["code"] == "unauthenticated"
+
+
+@pytest.mark.parametrize(
+    ("headers", "status"),
+    [
+        ({}, 401),
+        ({"Authorization": "Bearer not-a-key"}, 401),
+        ({"X-API-Key": "flk_wrong"}, 401),
+        ({"Authorization": "Basic abc"}, 401),
+    ],
+)
+def test_missing_or_wrong_key_is_refused(api: Api, headers: dict[str, str], status: int) -> None:
+    assert api.client.get("/v1/banks", headers=headers).status_code == status
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("POST", "/v1/banks", {"name": "x"}),
+        ("PATCH", "/v1/banks/demo", {"description": "y"}),
+        ("DELETE", "/v1/banks/demo", None),
+        ("POST", "/v1/entries/1/retract", {}),
+        ("GET", "/v1/keys", None),
+        ("POST", "/v1/keys", {"name": "k"}),
+    ],
+)
+def test_matcher_key_cannot_change_state(
+    api: Api, method: str, path: str, body: dict[str, str] | None
+) -> None:
+    response = api.client.request(method, path, json=body, headers=api.matcher)
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "forbidden"
+
+
+def test_matcher_key_reads_and_matches(api: Api) -> None:
+    assert api.client.get("/v1/banks", headers=api.matcher).status_code == 200
+    body = {"signals": [{"signal_type": "md5", "value": "0" * 32}]}
+    assert api.client.post("/v1/match", json=body, headers=api.matcher).status_code == 200
+
+
+def test_revoked_key_stops_working(api: Api) -> None:
+    created = api.client.post(
+        "/v1/keys", json={"name": "temp", "role": "matcher"}, headers=api.admin
+    ).json()
+    headers = {"Authorization": f"Bearer {created['secret']}"}
+    assert api.client.get("/v1/banks", headers=headers).status_code == 200
+    listed = api.client.get("/v1/keys", headers=api.admin).json()
+    assert all("secret" not in key for key in listed["data"])
+    assert api.client.delete(f"/v1/keys/{created['id']}", headers=api.admin).status_code == 200
+    assert api.client.get("/v1/banks", headers=headers).status_code == 401
+
+
+def test_health_and_readiness_need_no_key(api: Api) -> None:
+    assert api.client.get("/healthz").json()["status"] == "ok"
+    assert api.client.get("/readyz").json()["status"] == "ready"

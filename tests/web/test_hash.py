@@ -1,0 +1,82 @@
+"""POST /v1/hash: signals of an upload, and clear refusals of bad content."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+
+from fireline.settings import Settings
+from fireline.testing.media import encode, flat_image, png_bomb, random_photo, truncated_jpeg
+from tests.web.support import Api, make_api
+
+
+def test_photo_gets_pdq_md5_and_sha256(api: Api) -> None:
+    data = encode(random_photo(1), "JPEG")
+    response = api.client.post("/v1/hash", files={"file": ("a.jpg", data)}, headers=api.matcher)
+    assert response.status_code == 200
+    signals = {s["signal_type"]: s for s in response.json()["signals"]}
+    assert set(signals) == {"pdq", "md5", "sha256"}
+    assert signals["md5"]["value"] == hashlib.md5(data).hexdigest()
+    assert signals["sha256"]["value"] == hashlib.sha256(data).hexdigest()
+    assert len(signals["pdq"]["value"]) == 64
+    assert signals["pdq"]["quality"] >= 50
+
+
+def test_any_file_hashes_as_digests_only(api: Api) -> None:
+    response = api.client.post(
+        "/v1/hash?content_type=file",
+        files={"file": ("a.txt", b"not an image")},
+        headers=api.matcher,
+    )
+    assert response.status_code == 200
+    assert [s["signal_type"] for s in response.json()["signals"]] == ["md5", "sha256"]
+
+
+@pytest.mark.parametrize(
+    ("data", "status", "code"),
+    [
+        (b"", 422, "empty_file"),
+        (b"%PDF-1.4 definitely not an image", 415, "not_an_image"),
+        (truncated_jpeg(3), 415, "corrupt_image"),
+        (png_bomb(30000, 30000), 413, "too_many_pixels"),
+    ],
+    ids=["zero-byte", "non-image", "truncated-jpeg", "decompression-bomb"],
+)
+def test_bad_content_is_refused_clearly(api: Api, data: bytes, status: int, code: str) -> None:
+    response = api.client.post("/v1/hash", files={"file": ("x", data)}, headers=api.matcher)
+    assert response.status_code == status
+    assert response.json()["error"]["code"] == code
+    assert response.json()["error"]["message"]
+
+
+def test_missing_file_part_is_refused(api: Api) -> None:
+    response = api.client.post("/v1/hash", data={"other": "x"}, headers=api.matcher)
+    assert response.status_code == 422
+    assert response.json()["error"]["code"] == "missing_file"
+
+
+def test_unknown_content_type_is_refused(api: Api) -> None:
+    data = encode(random_photo(1))
+    response = api.client.post(
+        "/v1/hash?content_type=hologram", files={"file": ("a", data)}, headers=api.matcher
+    )
+    assert response.status_code == 422
+    assert response.json()["error"]["code"] == "unknown_content_type"
+
+
+def test_low_quality_photo_still_hashes_with_its_quality(api: Api) -> None:
+    data = encode(flat_image())
+    response = api.client.post("/v1/hash", files={"file": ("f.png", data)}, headers=api.matcher)
+    pdq = next(s for s in response.json()["signals"] if s["signal_type"] == "pdq")
+    assert pdq["quality"] < 50
+
+
+def test_oversized_upload_gets_413() -> None:
+    settings = Settings(database_url="memory://", max_upload_bytes=10_000)
+    for api in make_api(settings):
+        big = encode(random_photo(2, size=(800, 800)), "PNG")
+        assert len(big) > 10_000 + 256 * 1024 or len(big) > 10_000
+        response = api.client.post("/v1/hash", files={"file": ("b.png", big)}, headers=api.matcher)
+        assert response.status_code == 413
+        assert response.json()["error"]["code"] in {"too_large", "too_many_bytes"}

@@ -1,0 +1,133 @@
+"""POST /v1/match: exact and near matches, per-bank thresholds, retraction, refusals."""
+
+from __future__ import annotations
+
+import pytest
+
+from fireline.testing.media import edited, encode, flat_image, random_photo
+from tests.web.support import Api
+
+
+def _bank_photo(api: Api, bank: str, seed: int, **bank_fields: object) -> list[dict[str, object]]:
+    api.client.post("/v1/banks", json={"name": bank, **bank_fields}, headers=api.admin)
+    response = api.client.post(
+        f"/v1/banks/{bank}/entries",
+        files={"file": ("p.png", encode(random_photo(seed)))},
+        data={"label": ["category:perpetrator_livestream"]},
+        headers=api.admin,
+    )
+    assert response.status_code == 201, response.text
+    return response.json()["added"]  # type: ignore[no-any-return]
+
+
+def _match(api: Api, data: bytes, query: str = "") -> dict[str, object]:
+    response = api.client.post(
+        f"/v1/match{query}", files={"file": ("q.jpg", data)}, headers=api.matcher
+    )
+    assert response.status_code == 200, response.text
+    return response.json()  # type: ignore[no-any-return]
+
+
+def test_the_same_file_matches_every_signal(api: Api) -> None:
+    _bank_photo(api, "b", 1)
+    result = _match(api, encode(random_photo(1)))
+    assert result["matched"] is True
+    found = {(m["signal_type"], m["distance"]) for m in result["matches"]}  # type: ignore[index]
+    assert found == {("pdq", 0), ("md5", 0), ("sha256", 0)}
+    first = result["matches"][0]  # type: ignore[index]
+    assert first["bank"] == "b" and first["labels"] == ["category:perpetrator_livestream"]
+
+
+@pytest.mark.parametrize("edit", ["jpeg", "resize", "brighten", "darken"])
+def test_an_edited_copy_matches_by_pdq_only(api: Api, edit: str) -> None:
+    _bank_photo(api, "b", 2)
+    copy = encode(edited(random_photo(2), edit), "JPEG")  # type: ignore[arg-type]
+    matches = _match(api, copy)["matches"]
+    assert [m["signal_type"] for m in matches] == ["pdq"]  # type: ignore[index]
+    assert matches[0]["distance"] <= 31  # type: ignore[index]
+
+
+def test_a_mirrored_copy_matches_through_dihedral_hashes(api: Api) -> None:
+    _bank_photo(api, "b", 3)
+    mirrored = encode(edited(random_photo(3), "mirror"))
+    matches = _match(api, mirrored)["matches"]
+    assert matches and matches[0]["transform"] != "original"  # type: ignore[index]
+    assert _match(api, mirrored, "?dihedral=false")["matched"] is False
+
+
+def test_an_unrelated_photo_does_not_match(api: Api) -> None:
+    _bank_photo(api, "b", 4)
+    assert _match(api, encode(random_photo(40)))["matched"] is False
+
+
+def test_a_bank_threshold_overrides_the_default(api: Api) -> None:
+    _bank_photo(api, "strict", 5, pdq_threshold=0)
+    _bank_photo(api, "loose", 5)
+    copy = encode(edited(random_photo(5), "jpeg"), "JPEG")
+    banks = {m["bank"] for m in _match(api, copy)["matches"]}  # type: ignore[index]
+    assert banks == {"loose"}
+
+
+def test_retracted_entries_never_match(api: Api) -> None:
+    added = _bank_photo(api, "b", 6)
+    for entry in added:
+        api.client.post(f"/v1/entries/{entry['id']}/retract", json={}, headers=api.admin)
+    assert _match(api, encode(random_photo(6)))["matched"] is False
+
+
+def test_low_quality_pdq_is_refused_but_digests_still_match(api: Api) -> None:
+    api.client.post("/v1/banks", json={"name": "b"}, headers=api.admin)
+    flat = encode(flat_image())
+    api.client.post("/v1/banks/b/entries", files={"file": ("f.png", flat)}, headers=api.admin)
+    result = _match(api, flat)
+    assert result["refused"][0]["reason"] == "too low quality to match"  # type: ignore[index]
+    assert {m["signal_type"] for m in result["matches"]} == {"md5", "sha256"}  # type: ignore[index]
+
+
+def test_signals_in_json_match_and_can_be_limited_to_banks(api: Api) -> None:
+    pdq = next(e for e in _bank_photo(api, "one", 7) if e["signal_type"] == "pdq")
+    _bank_photo(api, "two", 7)
+    body = {"signals": [{"signal_type": "pdq", "value": pdq["value"]}]}
+    both = api.client.post("/v1/match", json=body, headers=api.matcher).json()
+    assert {m["bank"] for m in both["matches"]} == {"one", "two"}
+    only = api.client.post("/v1/match", json={**body, "banks": ["two"]}, headers=api.matcher)
+    assert {m["bank"] for m in only.json()["matches"]} == {"two"}
+    low = {"signals": [{"signal_type": "pdq", "value": pdq["value"], "quality": 10}]}
+    refused = api.client.post("/v1/match", json=low, headers=api.matcher).json()
+    assert refused["matched"] is False and refused["refused"]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "status", "code"),
+    [
+        ({"json": {"signals": [{"signal_type": "pdq", "value": "12"}]}}, 422, "malformed_signal"),
+        (
+            {"json": {"signals": [{"signal_type": "nope", "value": "12"}]}},
+            422,
+            "unknown_signal_type",
+        ),
+        ({"json": {"banks": ["x"]}}, 422, "invalid_body"),
+        (
+            {"content": b"{not json", "headers": {"content-type": "application/json"}},
+            422,
+            "invalid_json",
+        ),
+        (
+            {"content": b"raw", "headers": {"content-type": "text/plain"}},
+            415,
+            "unsupported_content_type",
+        ),
+        (
+            {"json": {"signals": [{"signal_type": "md5", "value": "0" * 32}], "banks": ["nope"]}},
+            404,
+            "bank_not_found",
+        ),
+    ],
+)
+def test_bad_match_requests_are_refused(
+    api: Api, kwargs: dict[str, object], status: int, code: str
+) -> None:
+    headers = {**api.matcher, **kwargs.pop("headers", {})}  # type: ignore[dict-item]
+    response = api.client.post("/v1/match", headers=headers, **kwargs)  # type: ignore[arg-type]
+    assert response.status_code == status, response.text
+    assert response.json()["error"]["code"] == code
