@@ -33,6 +33,8 @@ class ExactIndex:
                 del self._by_value[value]
 
     def query(self, value: str, threshold: int = 0) -> list[tuple[int, int]]:
+        if threshold < 0:
+            return []
         return [(entry_id, 0) for entry_id in sorted(self._by_value.get(value, ()))]
 
     def __len__(self) -> int:

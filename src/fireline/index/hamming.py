@@ -21,6 +21,10 @@ _EMPTY = np.int64(-1)
 def hex_to_words(values: Sequence[str], bits: int) -> npt.NDArray[np.uint64]:
     """Pack hex strings into rows of big-endian 64-bit words."""
     nbytes = bits // 8
+    # Check each value: a long one next to a short one would pass a total-length check
+    # and shift every later row.
+    if any(len(value) != nbytes * 2 for value in values):
+        raise ValueError(f"every value must be {bits} bits of hex")
     raw = bytes.fromhex("".join(values))
     if len(raw) != nbytes * len(values):
         raise ValueError(f"every value must be {bits} bits of hex")
@@ -45,6 +49,10 @@ class HammingIndex:
             raise ValueError("ids and values differ in length")
         if not ids:
             return
+        if len(set(ids)) != len(ids):
+            # The last value given for an id wins; a second row would outlive its removal.
+            last = dict(zip(ids, values, strict=True))
+            ids, values = list(last), list(last.values())
         words = hex_to_words(values, self.bits)
         self.remove(ids)
         self._reserve(self._size + len(ids))

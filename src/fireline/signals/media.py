@@ -77,8 +77,12 @@ def decode_image(data: bytes, limits: MediaLimits) -> DecodedImage:
             fmt = image.format or "unknown"
             try:
                 image.load()
-                rgb = image if image.mode in ("RGB", "L") else image.convert("RGB")
-                pixels = np.asarray(rgb, dtype=np.uint8)
+                if image.mode.startswith("I;16"):
+                    # Pillow's RGB conversion clips 16-bit samples at 255; keep the high byte.
+                    pixels = (np.asarray(image, dtype=np.uint16) >> 8).astype(np.uint8)
+                else:
+                    rgb = image if image.mode in ("RGB", "L") else image.convert("RGB")
+                    pixels = np.asarray(rgb, dtype=np.uint8)
             except Image.DecompressionBombError as exc:
                 raise _too_many_pixels((width, height), limits) from exc
             except _DECODE_ERRORS as exc:

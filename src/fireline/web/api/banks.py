@@ -109,7 +109,7 @@ async def add_entries(
     request: Request,
     container: ContainerDep,
     key: AdminKey,
-    content_type: str = Query("photo", description="For uploads: photo or file"),
+    content_type: Annotated[str, Query(description="For uploads: photo or file")] = "photo",
 ) -> EntriesCreated:
     """Add content (multipart ``file``, hashed on the way in) or signals (JSON)."""
     require_body_kind(request)
@@ -192,8 +192,12 @@ async def import_bank(
     container: ContainerDep,
     key: AdminKey,
     format: ExchangeFormat = ExchangeFormat.JSONL,
-    signal_type: str | None = Query(None, description="For bare values in a threatexchange file"),
-    label: list[str] | None = Query(None, description="Labels added to every imported entry"),
+    signal_type: Annotated[
+        str | None, Query(description="For bare values in a threatexchange file")
+    ] = None,
+    label: Annotated[
+        list[str] | None, Query(description="Labels added to every imported entry")
+    ] = None,
 ) -> ImportPublic:
     """Import a JSONL or python-threatexchange file sent as the request body; all or nothing."""
     raw = await request.body()

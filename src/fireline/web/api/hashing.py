@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
 
@@ -31,7 +33,9 @@ async def hash_content(
     request: Request,
     container: ContainerDep,
     _key: MatcherKey,
-    content_type: str = Query("photo", description="photo (PDQ + digests) or file (digests)"),
+    content_type: Annotated[
+        str, Query(description="photo (PDQ + digests) or file (digests)")
+    ] = "photo",
 ) -> HashPublic:
     """Hash an uploaded file (multipart field ``file``); nothing is stored."""
     kind = parse_content_type(content_type)
@@ -50,11 +54,12 @@ async def match(
     request: Request,
     container: ContainerDep,
     _key: MatcherKey,
-    content_type: str = Query("photo", description="For uploads: photo or file"),
-    dihedral: bool | None = Query(
-        None, description="Also match rotated/mirrored copies (default: FIRELINE_MATCH_DIHEDRAL)"
-    ),
-    bank: list[str] | None = Query(None, description="Only these banks (repeatable)"),
+    content_type: Annotated[str, Query(description="For uploads: photo or file")] = "photo",
+    dihedral: Annotated[
+        bool | None,
+        Query(description="Also match rotated/mirrored copies (default: FIRELINE_MATCH_DIHEDRAL)"),
+    ] = None,
+    bank: Annotated[list[str] | None, Query(description="Only these banks (repeatable)")] = None,
 ) -> MatchesPublic:
     """Match an upload (multipart ``file``) or signals (JSON) against every bank."""
     require_body_kind(request)
