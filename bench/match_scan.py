@@ -1,11 +1,18 @@
-"""Benchmark: PDQ matching against banks of random 256-bit hashes with HammingIndex.
+"""Benchmark: PDQ matching against banks of 256-bit hashes with HammingIndex.
 
-For each bank size it measures the build time, single-query throughput and latency,
-and ``query_many`` batch throughput, on a query mix of half near-copies (a banked hash
-with 1 to 31 bits flipped, so it must be found) and half random hashes (almost surely
+For each bank size, dataset and search mode it measures the build time (rows, then the
+multi-index tables on the first query), single-query throughput and latency, and
+``query_many`` batch throughput, on a query mix of half near-copies (a banked hash with
+1 to 31 bits flipped, so it must be found) and half random hashes (almost surely
 unmatched). On a sample of queries it checks the answers equal a brute-force Python
 ``PdqSignal.compare`` scan. Prints a table and writes JSON to
 ``bench/results/match_scan.json``.
+
+Datasets: ``random`` (uniform hashes) and ``clustered`` (a quarter are centres, the
+rest near-copies of them, 0 to 40 bits away: the shape of a bank full of variants, and
+the hard case for multi-index hashing, whose chunks then collide). Modes: ``scan``
+(vectorised popcount over every row) and ``multihash`` (multi-index tables, then exact
+verification).
 
     python bench/match_scan.py --sizes 10000 100000 1000000
 """
@@ -36,7 +43,10 @@ RESULTS = Path(__file__).resolve().parent / "results" / "match_scan.json"
 @dataclass(frozen=True)
 class SizeResult:
     size: int
+    dataset: str
+    mode: str
     build_s: float
+    tables_s: float
     single_queries: int
     single_qps: float
     single_p50_ms: float
@@ -63,6 +73,17 @@ def flip(value: str, count: int, rng: np.random.Generator) -> str:
     for position in rng.choice(BITS, size=count, replace=False).tolist():
         mask |= 1 << position
     return f"{int(value, 16) ^ mask:064x}"
+
+
+def dataset_hashes(rng: np.random.Generator, count: int, dataset: str) -> list[str]:
+    if dataset == "random":
+        return random_hashes(rng, count)
+    centres = random_hashes(rng, max(1, count // 4))
+    values = list(centres)
+    while len(values) < count:
+        centre = centres[int(rng.integers(len(centres)))]
+        values.append(flip(centre, int(rng.integers(0, 41)), rng))
+    return values
 
 
 def query_mix(
@@ -96,6 +117,8 @@ def brute_force(
 def run_size(
     size: int,
     *,
+    dataset: str,
+    mode: str,
     threshold: int,
     queries: int,
     batch: int,
@@ -104,13 +127,16 @@ def run_size(
     seed: int,
 ) -> SizeResult:
     rng = np.random.default_rng(seed + size)
-    values = random_hashes(rng, size)
+    values = dataset_hashes(rng, size, dataset)
     ids = list(range(1, size + 1))
 
     started = time.perf_counter()
-    index = HammingIndex(bits=BITS)
+    index = HammingIndex(bits=BITS, multihash_min_rows=0 if mode == "multihash" else None)
     index.add(ids, values)
     build_s = time.perf_counter() - started
+    started = time.perf_counter()
+    index.query(values[0], threshold)  # builds the multi-index tables, if any
+    tables_s = time.perf_counter() - started
 
     mix, sources = query_mix(rng, values, queries, threshold)
 
@@ -158,7 +184,10 @@ def run_size(
 
     return SizeResult(
         size=size,
+        dataset=dataset,
+        mode=mode,
         build_s=build_s,
+        tables_s=tables_s,
         single_queries=len(latencies),
         single_qps=len(latencies) / sum(latencies),
         single_p50_ms=statistics.median(latencies) * 1000,
@@ -185,14 +214,16 @@ def machine() -> dict[str, object]:
 
 def print_table(results: Sequence[SizeResult]) -> None:
     header = (
-        f"{'bank size':>10} {'build s':>8} {'single q/s':>11} {'p50 ms':>8} {'p95 ms':>8} "
+        f"{'bank size':>10} {'dataset':>9} {'mode':>9} {'build s':>8} {'tables s':>8} "
+        f"{'single q/s':>11} {'p50 ms':>8} {'p95 ms':>8} "
         f"{'batch q/s':>10} {'python q/s':>10} {'near found':>10} {'exact':>6}"
     )
     print(header)
     print("-" * len(header))
     for r in results:
         print(
-            f"{r.size:>10,} {r.build_s:>8.3f} {r.single_qps:>11,.1f} {r.single_p50_ms:>8.2f} "
+            f"{r.size:>10,} {r.dataset:>9} {r.mode:>9} {r.build_s:>8.3f} {r.tables_s:>8.3f} "
+            f"{r.single_qps:>11,.1f} {r.single_p50_ms:>8.2f} "
             f"{r.single_p95_ms:>8.2f} {r.batch_qps:>10,.1f} {r.brute_force_qps:>10,.2f} "
             f"{r.near_queries_found:>10.0%} {str(r.exact).lower():>6}"
         )
@@ -211,15 +242,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--time-budget", type=float, default=8.0, help="most seconds per throughput run"
     )
     parser.add_argument("--seed", type=int, default=2019)
+    parser.add_argument(
+        "--datasets", nargs="+", choices=["random", "clustered"], default=["random", "clustered"]
+    )
+    parser.add_argument(
+        "--modes", nargs="+", choices=["scan", "multihash"], default=["scan", "multihash"]
+    )
     parser.add_argument("--output", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
 
     results = []
-    for size in args.sizes:
-        print(f"bank of {size:,} hashes...", file=sys.stderr, flush=True)
+    runs = [(s, d, m) for s in args.sizes for d in args.datasets for m in args.modes]
+    for size, dataset, mode in runs:
+        print(f"bank of {size:,} {dataset} hashes, {mode}...", file=sys.stderr, flush=True)
         results.append(
             run_size(
                 size,
+                dataset=dataset,
+                mode=mode,
                 threshold=args.threshold,
                 queries=args.queries,
                 batch=args.batch,

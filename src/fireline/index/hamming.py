@@ -1,10 +1,16 @@
-"""Hamming-distance index: a vectorised popcount scan over packed 64-bit words.
+"""Hamming-distance index: exact range search over packed 64-bit words.
 
-A linear scan with numpy's ``bitwise_count`` is exact by construction (it is the brute
-force, done in bulk). Words are stored column by column (all first words, then all
+Small indexes are scanned: a vectorised popcount with numpy's ``bitwise_count`` is the
+brute force done in bulk. Words are stored column by column (all first words, then all
 second words...), so each pass streams one contiguous array and accumulates 8-bit
-counts: about ten times faster than a row-wise scan. Removals leave tombstones that
-are compacted away once they are a quarter of the rows.
+counts: about ten times faster than a row-wise scan.
+
+Large indexes add multi-index hashing tables (``multihash``) over their rows, so a query
+verifies a few thousand candidates instead of every row; rows added since the tables
+were built are scanned, and the tables are rebuilt once that tail grows. Both paths
+return exactly what the brute force would.
+
+Removals leave tombstones that are compacted away once they are a quarter of the rows.
 """
 
 from __future__ import annotations
@@ -15,7 +21,11 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
+from fireline.index.multihash import ChunkTables, worth_probing
+
 _EMPTY = np.int64(-1)
+#: Below this many rows a scan beats building and probing tables.
+MULTIHASH_MIN_ROWS = 30_000
 
 
 def hex_to_words(values: Sequence[str], bits: int) -> npt.NDArray[np.uint64]:
@@ -34,7 +44,9 @@ def hex_to_words(values: Sequence[str], bits: int) -> npt.NDArray[np.uint64]:
 class HammingIndex:
     """Finds every indexed hash within a Hamming distance of a query."""
 
-    def __init__(self, bits: int = 256, capacity: int = 1024) -> None:
+    def __init__(
+        self, bits: int = 256, capacity: int = 1024, *, multihash_min_rows: int = MULTIHASH_MIN_ROWS
+    ) -> None:
         if bits % 64:
             raise ValueError("bits must be a multiple of 64")
         self.bits = bits
@@ -43,6 +55,9 @@ class HammingIndex:
         self._ids = np.full(capacity, _EMPTY, dtype=np.int64)
         self._size = 0
         self._row_of: dict[int, int] = {}
+        self._tables: ChunkTables | None = None
+        #: Size from which multi-index tables are used (tests lower it; None: never).
+        self.multihash_min_rows: int | None = multihash_min_rows
 
     def add(self, ids: Sequence[int], values: Sequence[str]) -> None:
         if len(ids) != len(values):
@@ -76,30 +91,70 @@ class HammingIndex:
         return self.query_many([value], threshold)[0]
 
     def query_many(self, values: Sequence[str], threshold: int) -> list[list[tuple[int, int]]]:
-        """Answer several queries in one pass over the rows (cache-friendly)."""
+        """Answer several queries; each result is sorted by distance, then id."""
         if not values:
             return []
         queries = hex_to_words(values, self.bits)
-        size = self._size
-        live_ids = self._ids[:size]
+        tables = self._tables_for(threshold)
+        return [self._query_words(q, threshold, tables) for q in queries]
+
+    def _query_words(
+        self, q: npt.NDArray[np.uint64], threshold: int, tables: ChunkTables | None
+    ) -> list[tuple[int, int]]:
+        if threshold < 0:
+            return []
+        if tables is None:
+            rows, distances = self._scan(q, threshold, 0, self._size)
+        else:
+            candidates = tables.candidates(q, threshold)
+            distances = self._distances(q, self._words[:, candidates])
+            # A row can be a candidate through several chunks: keep it once.
+            rows, first = np.unique(candidates[distances <= threshold], return_index=True)
+            distances = distances[distances <= threshold][first]
+            tail_rows, tail_distances = self._scan(q, threshold, tables.rows, self._size)
+            rows = np.concatenate([rows, tail_rows])
+            distances = np.concatenate([distances, tail_distances])
+        ids = self._ids[rows]
+        live = ids != _EMPTY
+        ids, distances = ids[live], distances[live]
+        order = np.lexsort((ids, distances))
+        return [(int(i), int(d)) for i, d in zip(ids[order], distances[order], strict=True)]
+
+    def _scan(
+        self, q: npt.NDArray[np.uint64], threshold: int, start: int, end: int
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.uint16]]:
+        """Rows in [start, end) within ``threshold`` of ``q``, and their distances."""
+        size = end - start
         scratch = np.empty(size, dtype=np.uint64)
         counts = np.empty(size, dtype=np.uint8)
-        distances = np.empty(size, dtype=np.uint16)
-        results: list[list[tuple[int, int]]] = []
-        for q in queries:
-            distances.fill(0)
-            for word in range(self.bits // 64):
-                np.bitwise_xor(self._words[word, :size], q[word], out=scratch)
-                np.bitwise_count(scratch, out=counts)
-                np.add(distances, counts, out=distances)
-            hit = (distances <= threshold) & (live_ids != _EMPTY)
-            rows = np.flatnonzero(hit)
-            order = np.lexsort((live_ids[rows], distances[rows]))
-            rows = rows[order]
-            results.append(
-                [(int(i), int(d)) for i, d in zip(live_ids[rows], distances[rows], strict=True)]
-            )
-        return results
+        distances = np.zeros(size, dtype=np.uint16)
+        for word in range(self.bits // 64):
+            np.bitwise_xor(self._words[word, start:end], q[word], out=scratch)
+            np.bitwise_count(scratch, out=counts)
+            np.add(distances, counts, out=distances)
+        rows = np.flatnonzero(distances <= threshold)
+        return rows.astype(np.int64) + start, distances[rows]
+
+    @staticmethod
+    def _distances(
+        q: npt.NDArray[np.uint64], words: npt.NDArray[np.uint64]
+    ) -> npt.NDArray[np.uint16]:
+        xor = np.bitwise_xor(words, q[:, None])
+        distances: npt.NDArray[np.uint16] = np.bitwise_count(xor).sum(axis=0, dtype=np.uint16)
+        return distances
+
+    def _tables_for(self, threshold: int) -> ChunkTables | None:
+        """Multi-index tables worth using for this query, built or rebuilt when due."""
+        minimum = self.multihash_min_rows
+        if minimum is None or self._size < max(minimum, 1):
+            return None
+        if not worth_probing(threshold, self.bits):
+            return None
+        tables = self._tables
+        if tables is None or self._size - tables.rows > max(minimum, tables.rows // 4):
+            tables = ChunkTables(self._words[:, : self._size])
+            self._tables = tables
+        return tables
 
     def __len__(self) -> int:
         return len(self._row_of)
@@ -144,4 +199,5 @@ class HammingIndex:
         self._ids[:count] = self._ids[: self._size][live]
         self._ids[count : self._size] = _EMPTY
         self._size = count
+        self._tables = None
         self._row_of = {int(entry_id): row for row, entry_id in enumerate(self._ids[:count])}
