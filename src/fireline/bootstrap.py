@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from fireline.services import ApiKeyService, BankService, HashingService, Matcher
 from fireline.settings import MEMORY_URL, Settings
@@ -33,8 +34,7 @@ def open_store(settings: Settings) -> Store:
         return MemoryStore()
     from fireline.store.sql import SqlStore
 
-    if url.startswith("sqlite:///"):
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    _make_sqlite_dir(url)
     return SqlStore(url)
 
 
@@ -45,9 +45,25 @@ def migrate(settings: Settings) -> str | None:
         return None
     from fireline.store.sql import upgrade
 
-    if url.startswith("sqlite:///"):
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    _make_sqlite_dir(url)
     return upgrade(url)
+
+
+def schema_revision(settings: Settings) -> str | None:
+    """The schema revision the SQL database is at (None: not migrated, or memory://)."""
+    url = settings.resolved_database_url
+    if url == MEMORY_URL:
+        return None
+    from fireline.store.sql import current_revision
+
+    return current_revision(url)
+
+
+def _make_sqlite_dir(url: str) -> None:
+    """Create the folder a SQLite file lives in (not for `sqlite://` in memory)."""
+    path = url.removeprefix("sqlite:///").split("?", 1)[0]
+    if url.startswith("sqlite:///") and path and path != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
 
 
 def build(settings: Settings | None = None, *, store: Store | None = None) -> Container:

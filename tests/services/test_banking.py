@@ -83,3 +83,17 @@ def test_bank_version_moves_with_each_change(container: Container) -> None:
     (entry,) = container.banks.add_signals(bank="a", signals=[Signal("md5", "1" * 32)]).added
     container.banks.retract(entry_id=entry.id)
     assert container.banks.get(name="a").version == before + 2
+
+
+def test_several_files_are_banked_together_or_not_at_all(container: Container) -> None:
+    container.banks.create(name="a")
+    good = encode(random_photo(1))
+    bad = encode(random_photo(2), "JPEG")[:500]
+    with pytest.raises(UnsupportedMedia, match="second.jpg"):
+        container.banks.add_contents(
+            bank="a", contents=[good, bad], sources=["first.png", "second.jpg"]
+        )
+    assert container.banks.get(name="a").entry_count == 0
+    results = container.banks.add_contents(bank="a", contents=[good, encode(random_photo(3))])
+    assert [len(r.added) for r in results] == [3, 3]
+    assert len({e.item for r in results for e in r.added}) == 2

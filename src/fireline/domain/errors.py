@@ -11,7 +11,8 @@ class FirelineError(Exception):
 
     code = "error"
     http_status = 500
-    exit_code = 1
+    #: 70 (EX_SOFTWARE), distinct from `fireline match`'s 1 for "matched".
+    exit_code = 70
 
     def __init__(self, message: str, *, code: str | None = None) -> None:
         super().__init__(message)

@@ -115,18 +115,64 @@ class BankService:
         contributor: str = "local",
     ) -> AddedEntries:
         """Hash content and bank every usable signal as one item (they share an item id)."""
+        (result,) = self.add_contents(
+            bank=bank,
+            contents=[data],
+            content_type=content_type,
+            labels=labels,
+            note=note,
+            contributor=contributor,
+        )
+        return result
+
+    def add_contents(
+        self,
+        *,
+        bank: str,
+        contents: Sequence[bytes],
+        content_type: ContentType = ContentType.PHOTO,
+        labels: Sequence[str] = (),
+        note: str = "",
+        contributor: str = "local",
+        sources: Sequence[str] = (),
+    ) -> list[AddedEntries]:
+        """Hash several pieces of content, then bank them all in one transaction.
+
+        Every piece is hashed before anything is stored: one bad file stores nothing, and
+        the error names it by its entry in ``sources`` (file names) or its position.
+        Returns one result per piece, in order.
+        """
         clean_labels = parse_labels(tuple(labels))
         _note(note)
         self.store.get_bank(bank)
-        hashed = self.hashing.hash_content(data, content_type=content_type)
-        return self._add(
-            bank=bank,
-            signals=hashed.signals,
-            labels=clean_labels,
-            note=note,
-            contributor=contributor,
-            item=uuid.uuid4().hex,
+        prepared: list[tuple[list[NewEntry], list[Refusal]]] = []
+        for position, data in enumerate(contents):
+            try:
+                hashed = self.hashing.hash_content(data, content_type=content_type)
+                prepared.append(
+                    self._prepare(hashed.signals, clean_labels, note, item=uuid.uuid4().hex)
+                )
+            except InvalidInput as exc:
+                if len(contents) == 1 and not sources:
+                    raise
+                name = sources[position] if position < len(sources) else f"item {position + 1}"
+                raise type(exc)(f"{name}: {exc.message}", code=exc.code) from None
+        stored = self.store.add_entries(
+            bank, [e for usable, _ in prepared for e in usable], contributor=contributor
         )
+        added = {(e.signal_type, e.value): e for e in stored.added}
+        existing = {(e.signal_type, e.value): e for e in stored.existing}
+        results = []
+        for usable, refused in prepared:
+            keys = [(e.signal_type, e.value) for e in usable]
+            results.append(
+                AddedEntries(
+                    added=tuple(added[k] for k in keys if k in added),
+                    existing=tuple(existing[k] for k in keys if k in existing),
+                    refused=tuple(refused),
+                )
+            )
+        return results
 
     def add_signals(
         self,
@@ -198,8 +244,15 @@ class BankService:
         labels: tuple[str, ...],
         note: str,
         contributor: str,
-        item: str | None = None,
     ) -> AddedEntries:
+        usable, refused = self._prepare(signals, labels, note, item=None)
+        result = self.store.add_entries(bank, usable, contributor=contributor)
+        return AddedEntries(added=result.added, existing=result.existing, refused=tuple(refused))
+
+    def _prepare(
+        self, signals: Sequence[Signal], labels: tuple[str, ...], note: str, *, item: str | None
+    ) -> tuple[list[NewEntry], list[Refusal]]:
+        """Entries for the signals worth banking; InvalidInput when none is."""
         usable: list[NewEntry] = []
         refused: list[Refusal] = []
         for signal in signals:
@@ -219,5 +272,4 @@ class BankService:
         if not usable:
             reasons = "; ".join(f"{r.signal.signal_type}: {r.reason}" for r in refused)
             raise InvalidInput(f"nothing to bank ({reasons})", code="low_quality")
-        result = self.store.add_entries(bank, usable, contributor=contributor)
-        return AddedEntries(added=result.added, existing=result.existing, refused=tuple(refused))
+        return usable, refused

@@ -71,11 +71,11 @@ def export_lines(
 ) -> Iterator[str]:
     """Lines (without newline) of the bank in the chosen format."""
     banks.get(name=bank)
-    entries = iter_bank(
-        banks,
-        bank=bank,
-        include_retracted=include_retracted and fmt is ExchangeFormat.JSONL,
-    )
+    if include_retracted and fmt is not ExchangeFormat.JSONL:
+        raise InvalidInput(
+            "only the jsonl format can carry retracted entries", code="retracted_needs_jsonl"
+        )
+    entries = iter_bank(banks, bank=bank, include_retracted=include_retracted)
     for entry in entries:
         if fmt is ExchangeFormat.JSONL:
             yield json.dumps(entry_to_json(entry), sort_keys=True)

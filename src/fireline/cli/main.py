@@ -1,0 +1,78 @@
+"""The ``fireline`` command: the typer app and the one place errors become exit codes.
+
+Exit codes: 0 ok; 1 a match was found (``match`` only); 2 usage error; 3 invalid input;
+4 not found; 5 conflict; 6 authentication or permission; 7 storage error; 130
+interrupted. See docs/cli.md.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+from typer.core import TyperGroup
+
+from fireline.cli.banks import app as bank_app
+from fireline.cli.context import EXIT_INTERRUPTED, CliState
+from fireline.cli.db import app as db_app
+from fireline.cli.hashing import hash_command
+from fireline.cli.keys import app as key_app
+from fireline.cli.matching import match_command
+from fireline.cli.output import emit_error
+from fireline.cli.serve import serve_command
+from fireline.domain import FirelineError
+
+
+class FirelineGroup(TyperGroup):
+    """The root group: maps fireline's errors to exit codes, with no traceback."""
+
+    def invoke(self, ctx: typer.Context) -> Any:  # type: ignore[override]
+        try:
+            return super().invoke(ctx)
+        except FirelineError as exc:
+            emit_error(exc.message)
+            raise typer.Exit(exc.exit_code) from None
+        except KeyboardInterrupt:
+            emit_error("interrupted")
+            raise typer.Exit(EXIT_INTERRUPTED) from None
+
+
+app = typer.Typer(
+    cls=FirelineGroup,
+    name="fireline",
+    help="Hash, bank and match terrorist and violent extremist content.",
+    no_args_is_help=True,
+    # Locals may hold secrets (API keys, database passwords): never print them.
+    pretty_exceptions_show_locals=False,
+)
+
+
+@app.callback()
+def main(
+    ctx: typer.Context,
+    database_url: Annotated[
+        str | None,
+        typer.Option(
+            "--database-url",
+            help="SQLAlchemy URL or memory://; overrides FIRELINE_DATABASE_URL.",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """fireline: hash, bank and match content; serve the HTTP API."""
+    cli = CliState(database_url=database_url)
+    ctx.obj = cli
+    ctx.call_on_close(cli.close)
+
+
+app.command("hash")(hash_command)
+app.command("match")(match_command)
+app.command("serve")(serve_command)
+app.add_typer(bank_app, name="bank")
+app.add_typer(key_app, name="key")
+app.add_typer(db_app, name="db")
+
+
+def run() -> None:
+    """Console-script entry point."""
+    app(prog_name="fireline")

@@ -1,0 +1,73 @@
+"""``fireline serve``: run the HTTP service on the configured store."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.panel import Panel
+from rich.text import Text
+
+from fireline.cli.context import container, fail_usage, settings, stderr_console
+from fireline.services.demo import DEMO_BANK, seed_demo
+
+
+def serve_command(
+    ctx: typer.Context,
+    host: Annotated[
+        str | None, typer.Option(help="Interface to listen on; default: FIRELINE_HOST.")
+    ] = None,
+    port: Annotated[
+        int | None,
+        typer.Option(min=1, max=65535, help="Port to listen on; default: FIRELINE_PORT."),
+    ] = None,
+    demo: Annotated[
+        bool,
+        typer.Option(
+            "--seed-demo",
+            help="Create the demo bank of generated images if missing (development only).",
+        ),
+    ] = False,
+) -> None:
+    """Serve the HTTP API until interrupted.
+
+    On first run an admin key is created (or FIRELINE_ADMIN_KEY installed) and a new
+    secret is printed once.
+    """
+    configured = settings(ctx)
+    if demo and configured.env == "production":
+        fail_usage("--seed-demo is for development only (FIRELINE_ENV=production)")
+    instance = container(ctx)
+    admin = configured.admin_key.get_secret_value() if configured.admin_key else None
+    secret = instance.keys.ensure_admin(configured=admin)
+    console = stderr_console()
+    if secret is not None:
+        console.print(
+            Panel(
+                Text.assemble(
+                    ("Admin API key (shown once, store it now):\n\n", "bold"),
+                    (secret, ""),
+                    "\n\nSend it as: Authorization: Bearer <key>",
+                ),
+                title="fireline",
+                expand=False,
+            )
+        )
+    if (demo or configured.seed_demo) and seed_demo(instance.banks):
+        console.print(f"seeded the {DEMO_BANK!r} bank with generated images", markup=False)
+
+    import uvicorn
+
+    from fireline.web.app import create_app
+
+    address = (host or configured.host, port or configured.port)
+    try:
+        uvicorn.run(create_app(instance), host=address[0], port=address[1], log_level="info")
+    except SystemExit as exc:
+        # uvicorn exits 3 when it cannot bind; 3 means invalid input here, so say what it is.
+        if exc.code not in (0, None):
+            fail_usage(
+                f"the HTTP server could not start on {address[0]}:{address[1]} "
+                "(see the log above; is the port in use?)"
+            )
+        raise
