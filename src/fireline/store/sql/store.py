@@ -1,0 +1,32 @@
+"""SqlStore: every store protocol on one SQLAlchemy engine."""
+
+from __future__ import annotations
+
+from sqlalchemy.engine import URL
+
+from fireline.store.sql.banks import SqlBankStore
+from fireline.store.sql.engine import make_engine
+from fireline.store.sql.keys import SqlApiKeyStore
+from fireline.store.sql.migrate import require_head
+
+
+class SqlStore:
+    """The whole store in SQLite or PostgreSQL.
+
+    The schema must already be at the newest migration (``fireline db upgrade``);
+    otherwise construction raises StorageError and nothing is written.
+    """
+
+    def __init__(self, url: str | URL) -> None:
+        self.engine = make_engine(url)
+        try:
+            require_head(self.engine)
+        except BaseException:
+            self.engine.dispose()
+            raise
+        self.banks = SqlBankStore(self.engine)
+        self.keys = SqlApiKeyStore(self.engine)
+
+    def close(self) -> None:
+        """Close every pooled connection; the store is unusable afterwards."""
+        self.engine.dispose()

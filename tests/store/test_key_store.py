@@ -1,0 +1,64 @@
+"""The ApiKeyStore contract, run identically on memory, SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from fireline.domain import NotFound, Role
+from fireline.store import Store
+
+
+def test_created_keys_are_found_by_their_secret_hash(store: Store) -> None:
+    admin = store.keys.create_key(name="ops", role=Role.ADMIN, prefix="fl_abc", secret_hash="h1")
+    matcher = store.keys.create_key(
+        name="uploads", role=Role.MATCHER, prefix="fl_def", secret_hash="h2"
+    )
+    assert (admin.name, admin.role, admin.prefix, admin.revoked_at) == (
+        "ops",
+        Role.ADMIN,
+        "fl_abc",
+        None,
+    )
+    assert admin.created_at.tzinfo is not None
+    assert abs(datetime.now(UTC) - admin.created_at) < timedelta(minutes=5)
+    assert store.keys.find_key("h1") == admin
+    assert store.keys.find_key("h2") == matcher
+    assert store.keys.find_key("unknown") is None
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_every_role_round_trips(store: Store, role: Role) -> None:
+    key = store.keys.create_key(name="k", role=role, prefix="p", secret_hash="h")
+    found = store.keys.find_key("h")
+    assert found is not None and found.role is role
+    assert found == key
+
+
+def test_list_keys_includes_revoked_keys_in_creation_order(store: Store) -> None:
+    assert store.keys.list_keys() == []
+    first = store.keys.create_key(name="a", role=Role.ADMIN, prefix="p", secret_hash="h1")
+    second = store.keys.create_key(name="b", role=Role.MATCHER, prefix="p", secret_hash="h2")
+    revoked = store.keys.revoke_key(first.id)
+    assert store.keys.list_keys() == [revoked, second]
+
+
+def test_a_revoked_key_is_no_longer_found(store: Store) -> None:
+    key = store.keys.create_key(name="a", role=Role.ADMIN, prefix="p", secret_hash="h1")
+    revoked = store.keys.revoke_key(key.id)
+    assert revoked.revoked_at is not None and revoked.revoked_at.tzinfo is not None
+    assert (revoked.id, revoked.name, revoked.created_at) == (key.id, key.name, key.created_at)
+    assert store.keys.find_key("h1") is None
+
+
+def test_revoking_twice_keeps_the_first_revocation(store: Store) -> None:
+    key = store.keys.create_key(name="a", role=Role.ADMIN, prefix="p", secret_hash="h1")
+    first = store.keys.revoke_key(key.id)
+    assert store.keys.revoke_key(key.id) == first
+
+
+def test_revoking_an_unknown_key_is_not_found(store: Store) -> None:
+    with pytest.raises(NotFound) as raised:
+        store.keys.revoke_key(999)
+    assert raised.value.code == "key_not_found"

@@ -1,0 +1,108 @@
+"""A real `fireline serve` process on a free loopback port, talked to over HTTP."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from fireline.testing.media import edited, encode, random_photo
+
+ADMIN = "flk_server_test_admin_key_0123456789"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _fireline(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "fireline", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
+    port = _free_port()
+    env = {
+        **os.environ,
+        "FIRELINE_DATA_DIR": str(tmp_path / "var"),
+        "FIRELINE_ADMIN_KEY": ADMIN,
+        "FIRELINE_PORT": str(port),
+    }
+    upgraded = _fireline("db", "upgrade", env=env)
+    assert upgraded.returncode == 0, upgraded.stderr
+    process = subprocess.Popen(
+        [sys.executable, "-m", "fireline", "serve", "--seed-demo"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                output = process.stdout.read() if process.stdout else ""
+                pytest.fail(f"server did not start:\n{output}")
+            time.sleep(0.1)
+        yield base, env
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+def test_served_api_matches_the_seeded_demo_bank(server: tuple[str, dict[str, str]]) -> None:
+    base, _ = server
+    headers = {"Authorization": f"Bearer {ADMIN}"}
+    banks = httpx.get(f"{base}/v1/banks", headers=headers).json()
+    assert [b["name"] for b in banks["data"]] == ["demo"]
+    assert banks["data"][0]["entry_count"] > 0
+    # The demo bank holds generated images random_photo(0..7); an edited copy matches.
+    copy = encode(edited(random_photo(3), "jpeg"), "JPEG")
+    result = httpx.post(f"{base}/v1/match", files={"file": ("q.jpg", copy)}, headers=headers)
+    assert result.status_code == 200
+    assert [m["bank"] for m in result.json()["matches"]] == ["demo"]
+    assert httpx.get(f"{base}/v1/banks", timeout=5).status_code == 401
+    assert httpx.get(f"{base}/docs", timeout=5).status_code == 200
+
+
+def test_an_entry_added_by_the_cli_is_matched_by_the_server_at_once(
+    server: tuple[str, dict[str, str]], tmp_path: Path
+) -> None:
+    base, env = server
+    photo = tmp_path / "new.png"
+    photo.write_bytes(encode(random_photo(99)))
+    headers = {"X-API-Key": ADMIN}
+
+    def matched() -> bool:
+        response = httpx.post(
+            f"{base}/v1/match", files={"file": ("q.png", photo.read_bytes())}, headers=headers
+        )
+        return bool(response.json()["matched"])
+
+    assert not matched()
+    assert _fireline("bank", "create", "fresh", env=env).returncode == 0
+    added = _fireline("bank", "add", "fresh", str(photo), env=env)
+    assert added.returncode == 0, added.stderr
+    assert matched()
