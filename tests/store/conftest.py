@@ -3,29 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from fireline.store import MemoryStore, Store
 from fireline.store.sql import SqlStore, upgrade
-
-SQL_BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
-BACKENDS = ["memory", *SQL_BACKENDS]
-
-
-@pytest.fixture
-def sqlite_url(tmp_path: Path) -> str:
-    """A SQLite file that does not exist yet."""
-    return f"sqlite:///{(tmp_path / 'fireline.db').as_posix()}"
+from tests.backends import BACKENDS, SQL_BACKENDS, backend_url
 
 
 @pytest.fixture(params=SQL_BACKENDS)
 def database_url(request: pytest.FixtureRequest) -> str:
     """An empty database on each SQL backend."""
-    fixture = "sqlite_url" if request.param == "sqlite" else "postgres_url"
-    url: str = request.getfixturevalue(fixture)
-    return url
+    return backend_url(request, request.param)
 
 
 @pytest.fixture
@@ -43,8 +32,7 @@ def store(request: pytest.FixtureRequest) -> Iterator[Store]:
     if request.param == "memory":
         yield MemoryStore()
         return
-    fixture = "sqlite_url" if request.param == "sqlite" else "postgres_url"
-    url: str = request.getfixturevalue(fixture)
+    url = backend_url(request, request.param)
     upgrade(url)
     sql = SqlStore(url)
     yield sql

@@ -1,4 +1,4 @@
-"""Web fixtures."""
+"""Web fixtures: the app over a real SQL store, on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -6,10 +6,14 @@ from collections.abc import Iterator
 
 import pytest
 
+from fireline.bootstrap import migrate
 from fireline.settings import Settings
+from tests.backends import SQL_BACKENDS, backend_url
 from tests.web.support import Api, make_api
 
 
-@pytest.fixture
-def api() -> Iterator[Api]:
-    yield from make_api(Settings(database_url="memory://"))
+@pytest.fixture(params=SQL_BACKENDS)
+def api(request: pytest.FixtureRequest) -> Iterator[Api]:
+    settings = Settings(database_url=backend_url(request, request.param))
+    migrate(settings)
+    yield from make_api(settings)
