@@ -44,12 +44,12 @@ def test_json_reports_each_signal_that_matched(cli: Cli, banked: Path) -> None:
     code, (record,) = records(cli, banked)
     assert code == 1
     assert record["file"] == str(banked) and record["matched"] is True
-    by_type = {m["entry"]["signal_type"]: m for m in record["matches"]}
+    by_type = {m["signal_type"]: m for m in record["matches"]}
     assert sorted(by_type) == ["md5", "pdq", "sha256"]
     pdq = by_type["pdq"]
     assert (pdq["distance"], pdq["threshold"], pdq["transform"]) == (0, 31, "original")
-    assert pdq["entry"]["bank"] == "incident"
-    assert pdq["entry"]["labels"] == ["category:glorification"]
+    assert pdq["bank"] == "incident"
+    assert pdq["labels"] == ["category:glorification"]
 
 
 def test_an_edited_copy_matches_by_pdq_only(cli: Cli, banked: Path, tmp_path: Path) -> None:
@@ -57,7 +57,7 @@ def test_an_edited_copy_matches_by_pdq_only(cli: Cli, banked: Path, tmp_path: Pa
     copy.write_bytes(encode(random_photo(1), "JPEG", quality=60))
     code, (record,) = records(cli, copy)
     assert code == 1
-    assert [m["entry"]["signal_type"] for m in record["matches"]] == ["pdq"]
+    assert [m["signal_type"] for m in record["matches"]] == ["pdq"]
     assert 0 < record["matches"][0]["distance"] <= 31
 
 

@@ -17,80 +17,18 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from fireline.domain import ApiKey, Bank, Entry, FirelineError, Match, MatchResult, Refusal, Signal
-from fireline.services.interchange import entry_to_json as _native_entry_json
+from fireline.domain import ApiKey, Bank, Entry, FirelineError, Match
+from fireline.services import views
 
 JsonObject = dict[str, Any]
 
-
-def _time(value: datetime | None) -> str | None:
-    return value.isoformat() if value is not None else None
-
-
-def signal_to_json(signal: Signal) -> JsonObject:
-    return {"signal_type": signal.signal_type, "value": signal.value, "quality": signal.quality}
-
-
-def refusal_to_json(refusal: Refusal) -> JsonObject:
-    return {"signal": signal_to_json(refusal.signal), "reason": refusal.reason}
-
-
-def entry_to_json(entry: Entry) -> JsonObject:
-    """The native export form of an entry, plus why it was retracted."""
-    return {**_native_entry_json(entry), "retraction_reason": entry.retraction_reason}
-
-
-def bank_to_json(bank: Bank) -> JsonObject:
-    return {
-        "id": bank.id,
-        "name": bank.name,
-        "description": bank.description,
-        "owner": bank.owner,
-        "sharing": bank.sharing.value,
-        "pdq_threshold": bank.pdq_threshold,
-        "version": bank.version,
-        "created_at": _time(bank.created_at),
-        "entry_count": bank.entry_count,
-    }
-
-
-def match_to_json(match: Match) -> JsonObject:
-    entry = match.entry
-    return {
-        "query": signal_to_json(match.query),
-        "transform": match.transform,
-        "distance": match.distance,
-        "threshold": match.threshold,
-        "entry": {
-            "id": entry.id,
-            "bank": entry.bank_name,
-            "signal_type": entry.signal_type,
-            "value": entry.value,
-            "labels": list(entry.labels),
-            "item": entry.item,
-            "contributor": entry.contributor,
-        },
-    }
-
-
-def match_result_to_json(result: MatchResult) -> JsonObject:
-    return {
-        "matched": result.matched,
-        "signals": [signal_to_json(s) for s in result.signals],
-        "matches": [match_to_json(m) for m in result.matches],
-        "refused": [refusal_to_json(r) for r in result.refused],
-    }
-
-
-def api_key_to_json(key: ApiKey) -> JsonObject:
-    return {
-        "id": key.id,
-        "name": key.name,
-        "role": key.role.value,
-        "prefix": key.prefix,
-        "created_at": _time(key.created_at),
-        "revoked_at": _time(key.revoked_at),
-    }
+# One JSON form per record, shared with the HTTP API (see fireline.services.views).
+signal_to_json = views.signal_view
+refusal_to_json = views.refusal_view
+entry_to_json = views.entry_view
+bank_to_json = views.bank_view
+match_result_to_json = views.match_result_view
+api_key_to_json = views.key_view
 
 
 def error_to_json(error: FirelineError) -> JsonObject:

@@ -1,5 +1,6 @@
 """Use cases: hashing, banking, matching, keys, import and export."""
 
+from fireline.services import views
 from fireline.services.banking import BankService
 from fireline.services.hashing import HashedContent, HashingService, parse_content_type
 from fireline.services.interchange import ExchangeFormat, ImportReport
@@ -18,4 +19,5 @@ __all__ = [
     "parse_content_type",
     "parse_signal",
     "parse_signal_line",
+    "views",
 ]

@@ -18,6 +18,7 @@ from typing import Any
 from fireline.domain import Entry, InvalidInput, NewEntry, parse_labels
 from fireline.services.banking import BankService
 from fireline.services.signals_in import parse_signal_line
+from fireline.services.views import entry_view
 
 NATIVE_FORMAT = "fireline.entry/1"
 PAGE = 1000
@@ -36,21 +37,8 @@ class ImportReport:
 
 
 def entry_to_json(entry: Entry) -> dict[str, Any]:
-    """The native, self-describing form of an entry."""
-    return {
-        "format": NATIVE_FORMAT,
-        "id": entry.id,
-        "bank": entry.bank_name,
-        "signal_type": entry.signal_type,
-        "value": entry.value,
-        "quality": entry.quality,
-        "labels": list(entry.labels),
-        "note": entry.note,
-        "item": entry.item,
-        "contributor": entry.contributor,
-        "created_at": entry.created_at.isoformat(),
-        "retracted_at": entry.retracted_at.isoformat() if entry.retracted_at else None,
-    }
+    """The native, self-describing form of an entry: its view, tagged with the format."""
+    return {"format": NATIVE_FORMAT, **entry_view(entry)}
 
 
 def iter_bank(banks: BankService, *, bank: str, include_retracted: bool = False) -> Iterator[Entry]:

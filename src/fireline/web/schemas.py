@@ -23,7 +23,7 @@ from fireline.domain import (
     SharingPolicy,
     Signal,
 )
-from fireline.services import HashedContent, ImportReport
+from fireline.services import HashedContent, ImportReport, views
 
 
 class _Strict(BaseModel):
@@ -57,7 +57,7 @@ class SignalPublic(BaseModel):
 
     @classmethod
     def from_domain(cls, signal: Signal) -> SignalPublic:
-        return cls(signal_type=signal.signal_type, value=signal.value, quality=signal.quality)
+        return cls.model_validate(views.signal_view(signal))
 
 
 class RefusalPublic(BaseModel):
@@ -66,7 +66,7 @@ class RefusalPublic(BaseModel):
 
     @classmethod
     def from_domain(cls, refusal: Refusal) -> RefusalPublic:
-        return cls(signal=SignalPublic.from_domain(refusal.signal), reason=refusal.reason)
+        return cls.model_validate(views.refusal_view(refusal))
 
 
 class HashPublic(BaseModel):
@@ -110,17 +110,7 @@ class BankPublic(BaseModel):
 
     @classmethod
     def from_domain(cls, bank: Bank) -> BankPublic:
-        return cls(
-            id=bank.id,
-            name=bank.name,
-            description=bank.description,
-            owner=bank.owner,
-            sharing=bank.sharing,
-            pdq_threshold=bank.pdq_threshold,
-            version=bank.version,
-            entry_count=bank.entry_count,
-            created_at=bank.created_at,
-        )
+        return cls.model_validate(views.bank_view(bank))
 
 
 class BanksPublic(BaseModel):
@@ -144,20 +134,7 @@ class EntryPublic(BaseModel):
 
     @classmethod
     def from_domain(cls, entry: Entry) -> EntryPublic:
-        return cls(
-            id=entry.id,
-            bank=entry.bank_name,
-            signal_type=entry.signal_type,
-            value=entry.value,
-            quality=entry.quality,
-            labels=list(entry.labels),
-            note=entry.note,
-            item=entry.item,
-            contributor=entry.contributor,
-            created_at=entry.created_at,
-            retracted_at=entry.retracted_at,
-            retraction_reason=entry.retraction_reason,
-        )
+        return cls.model_validate(views.entry_view(entry))
 
 
 class EntriesPublic(BaseModel):
@@ -181,11 +158,7 @@ class EntriesCreated(BaseModel):
 
     @classmethod
     def from_domain(cls, result: AddedEntries) -> EntriesCreated:
-        return cls(
-            added=[EntryPublic.from_domain(e) for e in result.added],
-            existing=[EntryPublic.from_domain(e) for e in result.existing],
-            refused=[RefusalPublic.from_domain(r) for r in result.refused],
-        )
+        return cls.model_validate(views.added_view(result))
 
 
 class EntryRetract(_Strict):
@@ -212,19 +185,7 @@ class MatchPublic(BaseModel):
 
     @classmethod
     def from_domain(cls, match: Match) -> MatchPublic:
-        return cls(
-            bank=match.entry.bank_name,
-            entry_id=match.entry.id,
-            signal_type=match.entry.signal_type,
-            query=match.query.value,
-            value=match.entry.value,
-            distance=match.distance,
-            threshold=match.threshold,
-            transform=match.transform,
-            labels=list(match.entry.labels),
-            note=match.entry.note,
-            item=match.entry.item,
-        )
+        return cls.model_validate(views.match_view(match))
 
 
 class MatchesPublic(BaseModel):
@@ -235,12 +196,7 @@ class MatchesPublic(BaseModel):
 
     @classmethod
     def from_domain(cls, result: MatchResult) -> MatchesPublic:
-        return cls(
-            matched=result.matched,
-            matches=[MatchPublic.from_domain(m) for m in result.matches],
-            signals=[SignalPublic.from_domain(s) for s in result.signals],
-            refused=[RefusalPublic.from_domain(r) for r in result.refused],
-        )
+        return cls.model_validate(views.match_result_view(result))
 
 
 class ImportPublic(BaseModel):
@@ -270,14 +226,7 @@ class KeyPublic(BaseModel):
 
     @classmethod
     def from_domain(cls, key: ApiKey) -> KeyPublic:
-        return cls(
-            id=key.id,
-            name=key.name,
-            role=key.role,
-            prefix=key.prefix,
-            created_at=key.created_at,
-            revoked_at=key.revoked_at,
-        )
+        return cls.model_validate(views.key_view(key))
 
 
 class KeysPublic(BaseModel):

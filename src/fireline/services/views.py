@@ -1,0 +1,113 @@
+"""One JSON form for each domain record, shared by the HTTP API, `--json` and exports.
+
+Plain dictionaries of JSON types (timestamps as ISO 8601 strings), so that a script
+reading `fireline match --json` and one reading `POST /v1/match` see the same shapes.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from fireline.domain import (
+    AddedEntries,
+    ApiKey,
+    Bank,
+    Entry,
+    Match,
+    MatchResult,
+    Refusal,
+    Signal,
+)
+
+View = dict[str, Any]
+
+
+def _time(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def signal_view(signal: Signal) -> View:
+    return {"signal_type": signal.signal_type, "value": signal.value, "quality": signal.quality}
+
+
+def refusal_view(refusal: Refusal) -> View:
+    return {"signal": signal_view(refusal.signal), "reason": refusal.reason}
+
+
+def bank_view(bank: Bank) -> View:
+    return {
+        "id": bank.id,
+        "name": bank.name,
+        "description": bank.description,
+        "owner": bank.owner,
+        "sharing": bank.sharing.value,
+        "pdq_threshold": bank.pdq_threshold,
+        "version": bank.version,
+        "entry_count": bank.entry_count,
+        "created_at": _time(bank.created_at),
+    }
+
+
+def entry_view(entry: Entry) -> View:
+    return {
+        "id": entry.id,
+        "bank": entry.bank_name,
+        "signal_type": entry.signal_type,
+        "value": entry.value,
+        "quality": entry.quality,
+        "labels": list(entry.labels),
+        "note": entry.note,
+        "item": entry.item,
+        "contributor": entry.contributor,
+        "created_at": _time(entry.created_at),
+        "retracted_at": _time(entry.retracted_at),
+        "retraction_reason": entry.retraction_reason,
+    }
+
+
+def match_view(match: Match) -> View:
+    """A match, flat: the banked entry's fields with the query and how close it came."""
+    entry = match.entry
+    return {
+        "bank": entry.bank_name,
+        "entry_id": entry.id,
+        "signal_type": entry.signal_type,
+        "query": match.query.value,
+        "value": entry.value,
+        "distance": match.distance,
+        "threshold": match.threshold,
+        "transform": match.transform,
+        "labels": list(entry.labels),
+        "note": entry.note,
+        "item": entry.item,
+    }
+
+
+def match_result_view(result: MatchResult) -> View:
+    return {
+        "matched": result.matched,
+        "matches": [match_view(m) for m in result.matches],
+        "signals": [signal_view(s) for s in result.signals],
+        "refused": [refusal_view(r) for r in result.refused],
+    }
+
+
+def added_view(result: AddedEntries) -> View:
+    return {
+        "added": [entry_view(e) for e in result.added],
+        "existing": [entry_view(e) for e in result.existing],
+        "refused": [refusal_view(r) for r in result.refused],
+    }
+
+
+def key_view(key: ApiKey) -> View:
+    """An API key without its secret (which is never stored)."""
+    return {
+        "id": key.id,
+        "name": key.name,
+        "role": key.role.value,
+        "prefix": key.prefix,
+        "created_at": _time(key.created_at),
+        "revoked_at": _time(key.revoked_at),
+    }
