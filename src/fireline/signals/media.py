@@ -97,9 +97,12 @@ def decode_image(data: bytes, limits: MediaLimits) -> DecodedImage:
 
 
 def _too_many_pixels(size: tuple[int, int] | None, limits: MediaLimits) -> MediaTooLarge:
-    dims = f"{size[0]}x{size[1]} " if size else ""
+    if size is None:
+        what = "the image has more pixels than"
+    else:
+        what = f"the image is {size[0]}x{size[1]} ({size[0] * size[1]:,} pixels), over"
     return MediaTooLarge(
-        f"the image is {dims}pixels, over the limit of {limits.max_pixels} pixels "
-        "(FIRELINE_MAX_IMAGE_PIXELS); refused before decoding",
+        f"{what} the limit of {limits.max_pixels:,} pixels (FIRELINE_MAX_IMAGE_PIXELS); "
+        "refused before decoding",
         code="too_many_pixels",
     )
