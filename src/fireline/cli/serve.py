@@ -56,6 +56,10 @@ def serve_command(
     if (demo or configured.seed_demo) and seed_demo(instance.banks):
         console.print(f"seeded the {DEMO_BANK!r} bank with generated images", markup=False)
 
+    # Load the match indexes now, so the first request does not wait for them.
+    seq = instance.matcher.refresh()
+    console.print(f"match indexes loaded (change log at {seq})", markup=False)
+
     import uvicorn
 
     from fireline.web.app import create_app
