@@ -20,9 +20,6 @@ verification).
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import platform
 import statistics
 import sys
 import time
@@ -33,10 +30,10 @@ from pathlib import Path
 
 import numpy as np
 
+from common import BITS, machine, random_hashes, write_report
 from fireline.index import HammingIndex
 from fireline.signals.pdq import PdqSignal
 
-BITS = 256
 RESULTS = Path(__file__).resolve().parent / "results" / "match_scan.json"
 
 
@@ -58,13 +55,6 @@ class SizeResult:
     brute_force_qps: float
     near_queries_found: float
     exact: bool
-
-
-def random_hashes(rng: np.random.Generator, count: int) -> list[str]:
-    """``count`` uniformly random 256-bit hashes as 64-character lowercase hex."""
-    text = rng.integers(0, 256, size=(count, BITS // 8), dtype=np.uint8).tobytes().hex()
-    width = BITS // 4
-    return [text[i : i + width] for i in range(0, len(text), width)]
 
 
 def flip(value: str, count: int, rng: np.random.Generator) -> str:
@@ -202,16 +192,6 @@ def run_size(
     )
 
 
-def machine() -> dict[str, object]:
-    return {
-        "cpu_count": os.cpu_count(),
-        "platform": platform.platform(),
-        "processor": platform.processor() or platform.machine(),
-        "python": platform.python_version(),
-        "numpy": np.__version__,
-    }
-
-
 def print_table(results: Sequence[SizeResult]) -> None:
     header = (
         f"{'bank size':>10} {'dataset':>9} {'mode':>9} {'build s':>8} {'tables s':>8} "
@@ -287,9 +267,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "results": [asdict(r) for r in results],
         "exact": all(r.exact for r in results),
     }
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(report, indent=2) + "\n")
-    print(f"\nwritten to {args.output}")
+    write_report(args.output, report)
     return 0 if report["exact"] else 1
 
 
