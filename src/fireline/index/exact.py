@@ -37,6 +37,9 @@ class ExactIndex:
             return []
         return [(entry_id, 0) for entry_id in sorted(self._by_value.get(value, ()))]
 
+    def prepare(self, threshold: int) -> None:
+        """Nothing to build: a dictionary lookup is already as fast as it gets."""
+
     def __len__(self) -> int:
         return len(self._by_id)
 

@@ -98,6 +98,10 @@ class HammingIndex:
         tables = self._tables_for(threshold)
         return [self._query_words(q, threshold, tables) for q in queries]
 
+    def prepare(self, threshold: int) -> None:
+        """Build whatever speeds up queries at ``threshold`` now, rather than on first use."""
+        self._tables_for(threshold)
+
     def _query_words(
         self, q: npt.NDArray[np.uint64], threshold: int, tables: ChunkTables | None
     ) -> list[tuple[int, int]]:

@@ -18,16 +18,17 @@ from fireline.domain import (
     parse_labels,
 )
 from fireline.services.hashing import HashingService
+from fireline.services.text import check_text
 from fireline.signals import ContentType, SignalRegistry
 from fireline.store import BankStore
 
-_BANK_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+_BANK_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 MAX_NOTE = 2000
 LOW_QUALITY = "too low quality to match"
 
 
 def validate_bank_name(name: str) -> str:
-    if not _BANK_NAME.match(name or ""):
+    if not _BANK_NAME.fullmatch(name or ""):
         raise InvalidInput(
             f"bank name {name!r} must be 1-64 characters of letters, digits, '_', '.', '-', "
             "starting with a letter or digit",
@@ -45,10 +46,10 @@ def validate_threshold(threshold: int | None, *, bits: int = 256) -> int | None:
     return threshold
 
 
-def _note(note: str) -> str:
+def _note(note: str, *, what: str = "a note") -> str:
     if len(note) > MAX_NOTE:
-        raise InvalidInput(f"a note is at most {MAX_NOTE} characters", code="note_too_long")
-    return note
+        raise InvalidInput(f"{what} is at most {MAX_NOTE} characters", code="note_too_long")
+    return check_text(note, what=what)
 
 
 class BankService:
@@ -72,7 +73,7 @@ class BankService:
     ) -> Bank:
         return self.store.create_bank(
             name=validate_bank_name(name),
-            description=_note(description),
+            description=_note(description, what="a description"),
             owner=owner,
             sharing=sharing,
             pdq_threshold=validate_threshold(pdq_threshold),
@@ -95,7 +96,7 @@ class BankService:
     ) -> Bank:
         return self.store.update_bank(
             name,
-            description=None if description is None else _note(description),
+            description=None if description is None else _note(description, what="a description"),
             sharing=sharing,
             pdq_threshold=validate_threshold(pdq_threshold),
             clear_pdq_threshold=clear_pdq_threshold,
@@ -207,13 +208,13 @@ class BankService:
                     quality=signal.quality,
                     labels=parse_labels(tuple(new.labels)),
                     note=_note(new.note),
-                    item=new.item,
+                    item=None if new.item is None else check_text(new.item, what="an item id"),
                 )
             )
         return self.store.add_entries(bank, checked, contributor=contributor)
 
     def retract(self, *, entry_id: int, reason: str = "") -> Entry:
-        return self.store.retract_entry(entry_id, reason=_note(reason))
+        return self.store.retract_entry(entry_id, reason=_note(reason, what="a reason"))
 
     def entry(self, *, entry_id: int) -> Entry:
         return self.store.get_entry(entry_id)

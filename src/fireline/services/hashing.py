@@ -46,23 +46,34 @@ class HashingService:
         self.limits = limits
 
     def hash_content(
-        self, data: bytes, *, content_type: ContentType = ContentType.PHOTO
+        self,
+        data: bytes,
+        *,
+        content_type: ContentType = ContentType.PHOTO,
+        variants: bool = False,
     ) -> HashedContent:
-        """Hash ``data``; raises InvalidInput (or a subclass) for content that cannot be hashed."""
+        """Hash ``data``; raises InvalidInput (or a subclass) for content that cannot be hashed.
+
+        With ``variants``, photo hashes are also computed under every rotation and flip
+        (seven more PDQ hashes: most of the cost), for matching.
+        """
         check_size(data, self.limits)
         types = self.registry.for_content(content_type)
         image = None
         if any(issubclass(t, PhotoHasher) for t in types):
             image = decode_image(data, self.limits)
         signals: list[Signal] = []
-        variants: dict[str, dict[str, Signal]] = {}
+        by_type: dict[str, dict[str, Signal]] = {}
         for signal_type in types:
             if image is not None and issubclass(signal_type, PhotoHasher):
-                by_transform = signal_type.hash_image_dihedral(image)
-                variants[signal_type.name] = by_transform
-                signals.append(by_transform["original"])
+                if variants:
+                    by_transform = signal_type.hash_image_dihedral(image)
+                    by_type[signal_type.name] = by_transform
+                    signals.append(by_transform["original"])
+                else:
+                    signals.append(signal_type.hash_image(image))
             elif issubclass(signal_type, BytesHasher):
                 signals.append(signal_type.hash_bytes(data))
         return HashedContent(
-            content_type=content_type, signals=tuple(signals), variants=variants, size=len(data)
+            content_type=content_type, signals=tuple(signals), variants=by_type, size=len(data)
         )

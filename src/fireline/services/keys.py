@@ -6,6 +6,7 @@ import hashlib
 import secrets
 
 from fireline.domain import ApiKey, Forbidden, InvalidInput, Role, Unauthenticated
+from fireline.services.text import check_text
 from fireline.store import ApiKeyStore
 
 KEY_PREFIX = "flk_"
@@ -24,6 +25,7 @@ class ApiKeyService:
         """Create a key; returns it with its secret, which is never retrievable again."""
         if not name or len(name) > 100:
             raise InvalidInput("a key name is 1-100 characters", code="invalid_key_name")
+        check_text(name, what="a key name")
         if secret is None:
             secret = KEY_PREFIX + secrets.token_urlsafe(32)
         elif len(secret) < 24:

@@ -19,6 +19,8 @@ from fireline.signals import ContentType, IndexKind, SignalRegistry
 from fireline.store import BankStore
 
 MAX_SIGNALS_PER_QUERY = 1000
+#: Change-log rows read per round trip while catching up.
+CHANGE_PAGE = 10_000
 
 
 class Matcher:
@@ -67,7 +69,7 @@ class Matcher:
         source: str = "",
     ) -> MatchResult:
         """Hash content and match it; with ``dihedral`` rotated and mirrored copies match too."""
-        hashed = self.hashing.hash_content(data, content_type=content_type)
+        hashed = self.hashing.hash_content(data, content_type=content_type, variants=dihedral)
         queries: list[tuple[Signal, str, Signal]] = []
         for signal in hashed.signals:
             variants = hashed.variants.get(signal.signal_type)
@@ -143,9 +145,7 @@ class Matcher:
             self._load_snapshot()
             return
         while True:
-            changes = self.store.changes_since(self._seq)
-            if not changes:
-                return
+            changes = self.store.changes_since(self._seq, limit=CHANGE_PAGE)
             for change in changes:
                 index = self._indexes.get(change.signal_type)
                 if index is not None:
@@ -154,6 +154,8 @@ class Matcher:
                     else:
                         index.remove([change.entry_id])
                 self._seq = change.seq
+            if len(changes) < CHANGE_PAGE:
+                return
 
     def _load_snapshot(self) -> None:
         # Read the log position first: changes after it are re-applied, and adds and
@@ -171,6 +173,7 @@ class Matcher:
                     index.add(ids, values)
                     ids, values = [], []
             index.add(ids, values)
+            index.prepare(self._limit(kind.index_kind, self.store.bank_thresholds()))
             indexes[kind.name] = index
         self._indexes = indexes
         self._seq = seq

@@ -1,0 +1,52 @@
+"""Hashing content: digests always, PDQ for photos, rotated and flipped variants on request."""
+
+from __future__ import annotations
+
+import pytest
+
+from fireline.bootstrap import Container
+from fireline.domain import InvalidInput, UnsupportedMedia
+from fireline.services import parse_content_type
+from fireline.signals import ContentType
+from fireline.testing.media import encode, random_photo
+
+
+@pytest.mark.parametrize(
+    ("variants", "expected"),
+    [(False, {}), (True, {"pdq": 8})],
+)
+def test_variants_are_computed_only_when_asked(
+    container: Container, variants: bool, expected: dict[str, int]
+) -> None:
+    hashed = container.hashing.hash_content(encode(random_photo(1)), variants=variants)
+    assert {name: len(v) for name, v in hashed.variants.items()} == expected
+    plain = container.hashing.hash_content(encode(random_photo(1)))
+    assert hashed.signals == plain.signals
+
+
+@pytest.mark.parametrize(
+    ("content_type", "data", "types"),
+    [
+        (ContentType.PHOTO, encode(random_photo(2)), ["md5", "pdq", "sha256"]),
+        (ContentType.FILE, b"any bytes at all", ["md5", "sha256"]),
+    ],
+)
+def test_signal_types_follow_the_content_type(
+    container: Container, content_type: ContentType, data: bytes, types: list[str]
+) -> None:
+    hashed = container.hashing.hash_content(data, content_type=content_type)
+    assert sorted(s.signal_type for s in hashed.signals) == types
+
+
+def test_a_non_image_is_not_a_photo(container: Container) -> None:
+    with pytest.raises(UnsupportedMedia):
+        container.hashing.hash_content(b"plain text", content_type=ContentType.PHOTO)
+
+
+@pytest.mark.parametrize(("raw", "ok"), [("photo", True), ("file", True), ("hologram", False)])
+def test_content_type_names(raw: str, ok: bool) -> None:
+    if ok:
+        assert parse_content_type(raw).value == raw
+    else:
+        with pytest.raises(InvalidInput):
+            parse_content_type(raw)
