@@ -30,6 +30,13 @@ class Settings(BaseSettings):
     )
     host: str = Field("127.0.0.1", description="Interface the HTTP service listens on.")
     port: int = Field(8321, ge=1, le=65535, description="Port the HTTP service listens on.")
+    workers: int = Field(
+        1,
+        ge=1,
+        le=64,
+        description="HTTP worker processes; hashing is CPU-bound, so about one per core. "
+        "Each follows the change log, so all of them see every change.",
+    )
     admin_key: SecretStr | None = Field(
         None,
         description="Admin API key to install; otherwise one is generated and printed on "

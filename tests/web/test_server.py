@@ -106,3 +106,53 @@ def test_an_entry_added_by_the_cli_is_matched_by_the_server_at_once(
     added = _fireline("bank", "add", "fresh", str(photo), env=env)
     assert added.returncode == 0, added.stderr
     assert matched()
+
+
+def test_several_workers_serve_the_same_banks(tmp_path: Path) -> None:
+    port = _free_port()
+    env = {
+        **os.environ,
+        "FIRELINE_DATA_DIR": str(tmp_path / "var"),
+        "FIRELINE_ADMIN_KEY": ADMIN,
+    }
+    assert _fireline("db", "upgrade", env=env).returncode == 0
+    process = subprocess.Popen(
+        [sys.executable, "-m", "fireline", "serve", "--port", str(port), "--workers", "2"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    headers = {"X-API-Key": ADMIN}
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert process.poll() is None and time.monotonic() < deadline, "no server"
+            time.sleep(0.1)
+        signal = {"signal_type": "md5", "value": "5" * 32}
+        created = httpx.post(f"{base}/v1/banks", json={"name": "w"}, headers=headers)
+        assert created.status_code == 201
+        added = httpx.post(
+            f"{base}/v1/banks/w/entries", json={"signals": [signal]}, headers=headers
+        )
+        assert added.status_code == 201
+        # Whichever worker answers, it has followed the change log to the new entry.
+        for _ in range(20):
+            response = httpx.post(f"{base}/v1/match", json={"signals": [signal]}, headers=headers)
+            assert response.json()["matched"] is True
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+def test_workers_refuse_an_in_memory_store() -> None:
+    env = {**os.environ, "FIRELINE_DATABASE_URL": "memory://"}
+    result = _fireline("serve", "--workers", "2", env=env)
+    assert result.returncode == 2
+    assert "memory://" in result.stderr

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Annotated
 
 import typer
@@ -10,6 +11,7 @@ from rich.text import Text
 
 from fireline.cli.context import container, fail_usage, settings, stderr_console
 from fireline.services.demo import DEMO_BANK, seed_demo
+from fireline.settings import MEMORY_URL
 
 
 def serve_command(
@@ -20,6 +22,10 @@ def serve_command(
     port: Annotated[
         int | None,
         typer.Option(min=1, max=65535, help="Port to listen on; default: FIRELINE_PORT."),
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(min=1, max=64, help="Worker processes; default: FIRELINE_WORKERS."),
     ] = None,
     demo: Annotated[
         bool,
@@ -37,6 +43,9 @@ def serve_command(
     configured = settings(ctx)
     if demo and configured.env == "production":
         fail_usage("--seed-demo is for development only (FIRELINE_ENV=production)")
+    processes = workers or configured.workers
+    if processes > 1 and configured.resolved_database_url == MEMORY_URL:
+        fail_usage("several workers cannot share memory://: use SQLite or PostgreSQL")
     instance = container(ctx)
     admin = configured.admin_key.get_secret_value() if configured.admin_key else None
     secret = instance.keys.ensure_admin(configured=admin)
@@ -66,7 +75,21 @@ def serve_command(
 
     address = (host or configured.host, port or configured.port)
     try:
-        uvicorn.run(create_app(instance), host=address[0], port=address[1], log_level="info")
+        if processes == 1:
+            uvicorn.run(create_app(instance), host=address[0], port=address[1], log_level="info")
+        else:
+            # Each worker builds its own container from the environment; pass on what the
+            # command line chose.
+            os.environ["FIRELINE_DATABASE_URL"] = configured.resolved_database_url
+            instance.close()
+            uvicorn.run(
+                "fireline.web.app:create_app_from_environment",
+                factory=True,
+                workers=processes,
+                host=address[0],
+                port=address[1],
+                log_level="info",
+            )
     except SystemExit as exc:
         # uvicorn exits 3 when it cannot bind; 3 means invalid input here, so say what it is.
         if exc.code not in (0, None):

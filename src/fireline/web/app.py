@@ -9,16 +9,20 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 from pydantic import TypeAdapter
+from starlette.exceptions import HTTPException
 
 from fireline import __version__
-from fireline.bootstrap import Container
+from fireline.bootstrap import Container, build
 from fireline.domain import FirelineError
+from fireline.settings import Settings
 from fireline.web.api import banks, hashing, health, keys
 from fireline.web.bodies import DUAL_BODY_MODELS
-from fireline.web.limits import BodySizeLimit
+from fireline.web.limits import BodySizeLimit, BodyTooLarge
 
 #: Room for multipart framing and text fields on top of the largest accepted file.
 MULTIPART_OVERHEAD = 256 * 1024
+#: Codes for the errors Starlette and FastAPI answer themselves (no such route or method).
+_HTTP_CODES = {404: "not_found", 405: "method_not_allowed"}
 
 
 def _error(status: int, code: str, message: str) -> JSONResponse:
@@ -46,6 +50,20 @@ def create_app(container: Container) -> FastAPI:
         )
         return _error(422, "invalid_request", problems)
 
+    @app.exception_handler(HTTPException)
+    async def _http_error(_request: Request, exc: HTTPException) -> JSONResponse:
+        cause = exc.__cause__
+        if isinstance(cause, BodyTooLarge):
+            # FastAPI reports a failure while it reads a JSON body as 400; this one is 413.
+            return _error(413, "too_large", cause.message)
+        if exc.status_code == 400 and isinstance(cause, ValueError | RecursionError):
+            # FastAPI could not parse a JSON body: not UTF-8, or nested too deep.
+            return _error(422, "invalid_json", "the request body is not valid JSON")
+        code = _HTTP_CODES.get(exc.status_code, "http_error")
+        response = _error(exc.status_code, code, str(exc.detail))
+        response.headers.update(exc.headers or {})
+        return response
+
     for module in (health, hashing, banks, keys):
         app.include_router(module.router)
 
@@ -72,3 +90,8 @@ def create_app(container: Container) -> FastAPI:
         BodySizeLimit, max_bytes=container.settings.max_upload_bytes + MULTIPART_OVERHEAD
     )
     return app
+
+
+def create_app_from_environment() -> FastAPI:
+    """An app on a container built from FIRELINE_* settings: one per worker process."""
+    return create_app(build(Settings()))
