@@ -194,6 +194,39 @@ REFUSALS = [
         3,
         "unknown signal type",
     ),
+    # An id no SQL integer holds: the driver's OverflowError was a traceback (exit 1).
+    ("retract an id past 64 bits", [], ["bank", "retract", str(2**70)], 4, str(2**70)),
+    # Non-UTF-8 arguments arrive as lone surrogates ("\udcff"), which no driver can
+    # encode: a traceback (exit 1) before.
+    (
+        "non-UTF-8 description",
+        [],
+        ["bank", "create", "b", "--description", "caf\udce9"],
+        3,
+        "a description",
+    ),
+    (
+        "non-UTF-8 note",
+        [["bank", "create", "b"]],
+        ["bank", "add", "b", "--signal", f"md5:{MD5}", "--note", "caf\udce9"],
+        3,
+        "a note",
+    ),
+    (
+        "non-UTF-8 retraction reason",
+        [["bank", "create", "b"], ["bank", "add", "b", "--signal", f"md5:{MD5}"]],
+        ["bank", "retract", "1", "--reason", "caf\udce9"],
+        3,
+        "a reason",
+    ),
+    ("non-UTF-8 bank name", [], ["bank", "show", "caf\udce9"], 4, "no bank named"),
+    (
+        "import a binary file",
+        [["bank", "create", "b"]],
+        ["bank", "import", "b", "/bin/sh"],
+        3,
+        "not UTF-8",
+    ),
 ]
 
 
@@ -277,7 +310,7 @@ def test_import_reads_stdin_and_adds_labels(cli: Cli) -> None:
     ("fmt", "content", "words"),
     [
         ("threatexchange", f"pdq {PDQ}\npdq nothex\n", "line 2"),
-        ("threatexchange", f"pdq {PDQ}\nvideo_md5 {MD5}\n", "unknown signal type"),
+        ("threatexchange", f"pdq {PDQ}\nhologram_md5 {MD5}\n", "unknown signal type"),
         ("jsonl", '{"signal_type": "md5", "value": "' + MD5 + '"}\n{oops\n', "line 2"),
         ("jsonl", '{"signal_type": "md5", "value": "' + MD5 + '", "labels": ["x:y"]}\n', "x:y"),
     ],
@@ -288,6 +321,16 @@ def test_a_bad_import_line_stores_nothing(cli: Cli, fmt: str, content: str, word
     assert result.exit_code == 3, result.output
     assert words in result.stderr
     assert show(cli, "b")["bank"]["entry_count"] == 0
+
+
+def test_import_reads_files_written_on_windows(cli: Cli, tmp_path: Path) -> None:
+    # A byte-order mark, CRLF line ends and blank lines, as Notepad saves them: the first
+    # line's type was read as "\ufeffmd5", an unknown signal type.
+    listing = tmp_path / "list.txt"
+    listing.write_bytes(f"\ufeffmd5 {MD5}\r\n\r\npdq {PDQ}\r\nmd5 {MD5}\r\n".encode())
+    cli.ok("bank", "create", "b")
+    result = cli.ok("bank", "import", "b", listing, "--format", "threatexchange")
+    assert "2 added, 1 already banked" in result.stdout
 
 
 def test_export_jsonl_can_include_retracted_entries(cli: Cli) -> None:

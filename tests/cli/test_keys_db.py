@@ -57,6 +57,17 @@ def test_an_unmigrated_database_says_to_upgrade_and_exits_7(
     assert "Traceback" not in result.output
 
 
+def test_a_command_on_a_missing_sqlite_path_creates_nothing(clean_env: Path) -> None:
+    # `bank list` made the missing folders (only `db upgrade` may create anything).
+    path = clean_env / "no" / "such" / "dir" / "fireline.db"
+    result = CliRunner().invoke(
+        app, ["--database-url", f"sqlite:///{path.as_posix()}", "bank", "list"]
+    )
+    assert result.exit_code == 7
+    assert "fireline db upgrade" in result.stderr
+    assert not (clean_env / "no").exists()
+
+
 def test_hash_needs_no_database(clean_env: Path, photo: PhotoFactory) -> None:
     path = clean_env / "blank.db"
     result = CliRunner().invoke(
@@ -118,6 +129,8 @@ def test_key_lifecycle(cli: Cli) -> None:
         (["key", "create", "x", "--role", "root"], 2),
         (["key", "create", ""], 3),
         (["key", "revoke", "42"], 4),
+        (["key", "revoke", str(2**70)], 4),  # past any SQL integer: was a traceback
+        (["key", "create", "caf\udce9"], 3),  # a non-UTF-8 argument: was a traceback
         (["key", "revoke", "forty-two"], 2),
         (["key", "create", "default-role"], 0),
     ],

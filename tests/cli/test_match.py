@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +12,7 @@ import pytest
 
 from fireline.testing.media import encode, random_photo
 from tests.cli.conftest import Cli, PhotoFactory
+from tests.cli.scripts import fireline
 
 
 @pytest.fixture
@@ -79,6 +82,28 @@ def test_directory_json_skips_hidden_and_reports_errors(
     assert by_file["day1/again.png"]["matched"] is True
     assert by_file["other.jpg"]["matched"] is False
     assert by_file["readme.txt"]["error"]["code"] == "not_an_image"
+
+
+def test_a_directory_with_special_files_and_link_loops_is_scanned_to_the_end(
+    banked: Path, tmp_path: Path
+) -> None:
+    tree = tmp_path / "odd"
+    (tree / "sub").mkdir(parents=True)
+    shutil.copyfile(banked, tree / "a.png")
+    os.mkfifo(tree / "fifo")  # opening it blocked `match` forever, waiting for a writer
+    (tree / "loop1").symlink_to("loop2")
+    (tree / "loop2").symlink_to("loop1")
+    (tree / "dangling").symlink_to("nowhere")
+    (tree / "sub" / "up").symlink_to("..")  # a link to a directory: not followed
+
+    result = fireline("match", "--json", tree, timeout=60)
+    assert result.returncode == 1, result.stderr
+    by_file = {Path(r["file"]).name: r for r in map(json.loads, result.stdout.splitlines())}
+    assert sorted(by_file) == ["a.png", "dangling", "loop1", "loop2"]
+    assert by_file["a.png"]["matched"] is True
+    assert by_file["dangling"]["error"]["code"] == "file_not_found"
+    assert by_file["loop1"]["error"]["code"] == "file_unreadable"
+    assert "Traceback" not in result.stderr
 
 
 def test_directory_summary_table(

@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from fireline.bootstrap import Container
-from fireline.domain import Conflict, InvalidInput, NotFound, Signal, UnsupportedMedia
+from fireline.domain import (
+    Conflict,
+    InvalidInput,
+    NewEntry,
+    NotFound,
+    Role,
+    Signal,
+    UnsupportedMedia,
+)
 from fireline.testing.media import encode, random_photo
 
 
@@ -20,6 +30,7 @@ from fireline.testing.media import encode, random_photo
         ("with space", False),
         ("", False),
         ("ümlaut", False),
+        ("trailing-newline\n", False),
     ],
 )
 def test_bank_names(container: Container, name: str, ok: bool) -> None:
@@ -97,3 +108,47 @@ def test_several_files_are_banked_together_or_not_at_all(container: Container) -
     results = container.banks.add_contents(bank="a", contents=[good, encode(random_photo(3))])
     assert [len(r.added) for r in results] == [3, 3]
     assert len({e.item for r in results for e in r.added}) == 2
+
+
+# Text every store can keep: PostgreSQL refuses NUL in text, and no driver can encode a
+# lone surrogate (from a JSON "\\ud800" escape or a non-UTF-8 command-line argument).
+BAD_TEXTS = ["nul\x00byte", "lone\ud800surrogate", "\udcff"]
+TEXT_CHANGES: list[tuple[str, Callable[[Container, str], object]]] = [
+    ("create description", lambda c, t: c.banks.create(name="b", description=t)),
+    ("update description", lambda c, t: c.banks.update(name="a", description=t)),
+    (
+        "note",
+        lambda c, t: c.banks.add_signals(bank="a", signals=[Signal("md5", "1" * 32)], note=t),
+    ),
+    ("retraction reason", lambda c, t: c.banks.retract(entry_id=1, reason=t)),
+    (
+        "imported note",
+        lambda c, t: c.banks.add_entries(
+            bank="a", entries=[NewEntry("md5", "2" * 32, note=t)], contributor="x"
+        ),
+    ),
+    (
+        "imported item",
+        lambda c, t: c.banks.add_entries(
+            bank="a", entries=[NewEntry("md5", "2" * 32, item=t)], contributor="x"
+        ),
+    ),
+    ("key name", lambda c, t: c.keys.create(name=t, role=Role.MATCHER)),
+]
+
+
+@pytest.mark.parametrize("text", BAD_TEXTS, ids=["nul", "surrogate", "escaped-byte"])
+@pytest.mark.parametrize(("what", "change"), TEXT_CHANGES, ids=[w for w, _ in TEXT_CHANGES])
+def test_text_no_store_can_keep_is_refused_and_changes_nothing(
+    container: Container, what: str, change: Callable[[Container, str], object], text: str
+) -> None:
+    container.banks.create(name="a", description="kept")
+    (entry,) = container.banks.add_signals(bank="a", signals=[Signal("md5", "0" * 32)]).added
+    assert entry.id == 1
+    before = (container.banks.all(), container.keys.all(), container.store.banks.last_change())
+    with pytest.raises(InvalidInput) as raised:
+        change(container, text)
+    assert raised.value.code == "invalid_text"
+    after = (container.banks.all(), container.keys.all(), container.store.banks.last_change())
+    assert after == before
+    assert container.banks.entry(entry_id=1).active

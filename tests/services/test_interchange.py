@@ -4,20 +4,23 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from threatexchange.exchanges.impl.file_api import (
     FileCollaborationConfig,
     LocalFileSignalExchangeAPI,
 )
+from threatexchange.extensions.vpdq.vpdq import VPDQSignal
 from threatexchange.signal_type.md5 import VideoMD5Signal
 from threatexchange.signal_type.pdq.signal import PdqSignal as TePdqSignal
 
 from fireline.bootstrap import Container
 from fireline.domain import InvalidInput, Signal
 from fireline.services import ExchangeFormat
-from fireline.services.interchange import export_lines, import_lines
-from fireline.testing.media import encode, random_photo
+from fireline.services.interchange import export_lines, import_lines, split_lines
+from fireline.signals import ContentType
+from fireline.testing.media import encode, random_photo, synthetic_video
 
 
 def _seed(container: Container, bank: str = "src") -> None:
@@ -110,6 +113,28 @@ def test_retracted_entries_are_exported_on_request_and_not_reimported(
             '{"signal_type": "md5", "value": "' + "0" * 32 + '", "quality": "high"}',
             1,
         ),
+        (ExchangeFormat.JSONL, "[" * 100_000 + "]" * 100_000, 1),
+        (ExchangeFormat.JSONL, '{"a": ' * 100_000 + "1" + "}" * 100_000, 1),
+        (
+            ExchangeFormat.JSONL,
+            '{"signal_type": "md5", "value": "' + "0" * 32 + '", "quality": ' + "9" * 5000 + "}",
+            1,
+        ),
+        (
+            ExchangeFormat.JSONL,
+            '{"signal_type": "md5", "value": "' + "0" * 32 + '", "quality": ' + str(2**70) + "}",
+            1,
+        ),
+        (
+            ExchangeFormat.JSONL,
+            '{"signal_type": "md5", "value": "' + "0" * 32 + '", "note": "nul \\u0000"}',
+            1,
+        ),
+        (
+            ExchangeFormat.JSONL,
+            '{"signal_type": "md5", "value": "' + "0" * 32 + '", "item": "\\ud800"}',
+            1,
+        ),
     ],
 )
 def test_a_bad_line_is_named_and_nothing_is_stored(
@@ -117,8 +142,56 @@ def test_a_bad_line_is_named_and_nothing_is_stored(
 ) -> None:
     container.banks.create(name="dst")
     with pytest.raises(InvalidInput, match=f"line {line}"):
-        import_lines(container.banks, bank="dst", lines=text.splitlines(), fmt=fmt)
+        import_lines(container.banks, bank="dst", lines=split_lines(text), fmt=fmt)
     assert container.banks.get(name="dst").entry_count == 0
+
+
+@pytest.mark.parametrize(
+    ("options", "code"),
+    [
+        ({"labels": ("category:bogus",)}, "unknown_label"),
+        ({"default_signal_type": "photodna"}, "unknown_signal_type"),
+    ],
+)
+@pytest.mark.parametrize("lines", [[], ["md5 " + "0" * 32]], ids=["empty", "one line"])
+def test_bad_options_are_refused_even_for_an_empty_file(
+    container: Container, options: dict[str, Any], code: str, lines: list[str]
+) -> None:
+    container.banks.create(name="dst")
+    with pytest.raises(InvalidInput) as raised:
+        import_lines(
+            container.banks, bank="dst", lines=lines, fmt=ExchangeFormat.THREATEXCHANGE, **options
+        )
+    assert raised.value.code == code
+    assert container.banks.get(name="dst").entry_count == 0
+
+
+MD5S = ["a" * 32, "b" * 32, "c" * 32]
+
+
+@pytest.mark.parametrize(
+    ("fmt", "text"),
+    [
+        # Windows line ends, a byte-order mark, blank lines and a duplicate line.
+        (ExchangeFormat.THREATEXCHANGE, "\ufeffmd5 {}\r\n\r\nmd5 {}\r\nmd5 {}\r\nmd5 {}\r\n"),
+        (ExchangeFormat.THREATEXCHANGE, "\ufeff\nmd5 {}\n\n\nmd5 {}\nmd5 {}\nmd5 {}"),
+        (
+            ExchangeFormat.JSONL,
+            '\ufeff{{"signal_type": "md5", "value": "{}", "note": "line\u2028separator"}}\r\n'
+            '{{"signal_type": "md5", "value": "{}", "note": "next\x85line"}}\r\n\r\n'
+            '{{"signal_type": "md5", "value": "{}"}}\n{{"signal_type": "md5", "value": "{}"}}\n',
+        ),
+    ],
+    ids=["crlf-bom", "lf-bom-blank-lines", "jsonl-unicode-line-breaks"],
+)
+def test_files_from_other_tools_import_whole(
+    container: Container, fmt: ExchangeFormat, text: str
+) -> None:
+    container.banks.create(name="dst")
+    lines = split_lines(text.format(*MD5S, MD5S[-1]))
+    report = import_lines(container.banks, bank="dst", lines=lines, fmt=fmt)
+    assert (report.added, report.existing) == (3, 1)
+    assert [e.value for e in container.banks.entries(bank="dst")] == MD5S
 
 
 def test_bare_values_take_the_default_signal_type(container: Container) -> None:
@@ -134,3 +207,28 @@ def test_bare_values_take_the_default_signal_type(container: Container) -> None:
     assert report.added == 1
     (entry,) = container.banks.entries(bank="dst")
     assert entry.labels == ("basis:designation_list",)
+
+
+def test_videos_travel_in_the_threatexchange_format(container: Container, tmp_path: Path) -> None:
+    # A vpdq value is a JSON list with spaces in it: the type ends at the first space.
+    container.banks.create(name="src")
+    container.banks.add_content(
+        bank="src", data=synthetic_video(1, 3.0), content_type=ContentType.VIDEO
+    )
+    lines = list(export_lines(container.banks, bank="src", fmt=ExchangeFormat.THREATEXCHANGE))
+    assert sorted(line.split(" ", 1)[0] for line in lines) == ["video_md5", "vpdq"]
+    container.banks.create(name="dst")
+    report = import_lines(
+        container.banks, bank="dst", lines=lines, fmt=ExchangeFormat.THREATEXCHANGE
+    )
+    assert report.added == 2
+    path = tmp_path / "signals.txt"
+    path.write_text("\n".join(lines) + "\n")
+    api = LocalFileSignalExchangeAPI(
+        FileCollaborationConfig(name="ours", api="local_file", enabled=True, filename=str(path))
+    )
+    (delta,) = list(api.fetch_iter([VPDQSignal, VideoMD5Signal], None))
+    ours = {(e.signal_type, e.value) for e in container.banks.entries(bank="src")}
+    assert set(delta.updates) == ours
+    (vpdq,) = [value for kind, value in ours if kind == "vpdq"]
+    assert VPDQSignal.validate_signal_str(vpdq) == vpdq

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from fireline.bootstrap import Container
-from fireline.domain import Forbidden, InvalidInput, Role, Unauthenticated
+from fireline.domain import Conflict, Forbidden, InvalidInput, Role, Unauthenticated
 from fireline.services.keys import hash_secret
 
 
@@ -52,6 +52,19 @@ def test_configured_admin_key_is_installed_once(container: Container) -> None:
     assert container.keys.ensure_admin(configured=configured) is None
     assert container.keys.ensure_admin(configured=configured) is None
     assert container.keys.authenticate(configured).role is Role.ADMIN
+    assert len(container.keys.all()) == 1
+
+
+def test_a_revoked_configured_admin_key_stays_revoked(container: Container) -> None:
+    configured = "x" * 40
+    container.keys.ensure_admin(configured=configured)
+    container.keys.revoke(key_id=container.keys.authenticate(configured).id)
+    with pytest.raises(Conflict) as raised:
+        container.keys.ensure_admin(configured=configured)
+    assert raised.value.code == "revoked_admin_key"
+    assert "FIRELINE_ADMIN_KEY" in raised.value.message
+    with pytest.raises(Unauthenticated):
+        container.keys.authenticate(configured)
     assert len(container.keys.all()) == 1
 
 

@@ -140,3 +140,59 @@ def test_sixteen_bit_greyscale_keeps_its_tones(mode: str) -> None:
     expected = np.arange(256, dtype=np.uint8).reshape(16, 16)
     for channel in range(3):
         np.testing.assert_array_equal(decoded.pixels[:, :, channel], expected)
+
+
+def _pillow(image: Image.Image, fmt: str, **options: object) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, fmt, **options)
+    return buffer.getvalue()
+
+
+# Formats Pillow decodes but fireline does not accept: untrusted bytes never reach those
+# decoders (EPS would be handed to Ghostscript; DDS raised NotImplementedError, a 500).
+OTHER_FORMATS = {
+    "eps": b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 10 10\n",
+    "ico": _pillow(random_photo(1, size=(32, 32)), "ICO"),
+    "ppm": _pillow(random_photo(1, size=(32, 32)), "PPM"),
+    "tga": _pillow(random_photo(1, size=(32, 32)), "TGA"),
+    "dds": _pillow(random_photo(1, size=(32, 32)), "DDS"),
+    "pdf": _pillow(random_photo(1, size=(32, 32)), "PDF"),
+}
+
+
+@pytest.mark.parametrize("data", OTHER_FORMATS.values(), ids=OTHER_FORMATS.keys())
+def test_only_the_documented_formats_are_decoded(data: bytes) -> None:
+    with pytest.raises(UnsupportedMedia) as caught:
+        decode_image(data, MediaLimits())
+    assert caught.value.code == "not_an_image"
+
+
+# Pathological but valid: each decodes to its first frame or page, as RGB.
+def _frames(fmt: str, count: int, **options: object) -> bytes:
+    frames = [random_photo(seed, size=(40, 30)) for seed in range(count)]
+    if fmt == "GIF":
+        frames = [f.convert("P") for f in frames]
+    return _pillow(frames[0], fmt, save_all=True, append_images=frames[1:], **options)
+
+
+PATHOLOGICAL = {
+    "1x100000-png": (_pillow(Image.new("RGB", (1, 100_000), (9, 8, 7)), "PNG"), (1, 100_000)),
+    "100000x1-png": (_pillow(Image.new("L", (100_000, 1), 200), "PNG"), (100_000, 1)),
+    "gif-300-frames": (_frames("GIF", 300), (40, 30)),
+    "tiff-20-pages": (_frames("TIFF", 20), (40, 30)),
+    "animated-webp": (_frames("WEBP", 10), (40, 30)),
+    "mpo-camera-jpeg": (_frames("MPO", 2), (40, 30)),
+    "palette-transparency-png": (
+        _pillow(random_photo(3, size=(40, 30)).convert("P"), "PNG", transparency=0),
+        (40, 30),
+    ),
+    "lossless-webp": (_pillow(random_photo(3, size=(40, 30)), "WEBP", lossless=True), (40, 30)),
+}
+
+
+@pytest.mark.parametrize(("data", "size"), PATHOLOGICAL.values(), ids=PATHOLOGICAL.keys())
+def test_pathological_but_valid_images_decode(data: bytes, size: tuple[int, int]) -> None:
+    decoded = decode_image(data, MediaLimits())
+    assert (decoded.width, decoded.height) == size
+    assert decoded.pixels.shape == (size[1], size[0], 3)
+    assert decoded.pixels.dtype == np.uint8

@@ -79,24 +79,28 @@ def test_duplicate_bank_name_is_a_conflict_and_changes_nothing(store: Store) -> 
     assert store.banks.list_banks() == [first]
 
 
-UNKNOWN_BANK_CALLS: list[tuple[str, Callable[[Store], object]]] = [
-    ("get", lambda s: s.banks.get_bank("missing")),
-    ("update", lambda s: s.banks.update_bank("missing", description="x")),
-    ("delete", lambda s: s.banks.delete_bank("missing")),
-    ("add", lambda s: s.banks.add_entries("missing", [md5(MD5_A)], contributor="c")),
-    ("add nothing", lambda s: s.banks.add_entries("missing", [], contributor="c")),
-    ("list entries", lambda s: s.banks.list_entries("missing")),
+UNKNOWN_BANK_CALLS: list[tuple[str, Callable[[Store, str], object]]] = [
+    ("get", lambda s, name: s.banks.get_bank(name)),
+    ("update", lambda s, name: s.banks.update_bank(name, description="x")),
+    ("delete", lambda s, name: s.banks.delete_bank(name)),
+    ("add", lambda s, name: s.banks.add_entries(name, [md5(MD5_A)], contributor="c")),
+    ("add nothing", lambda s, name: s.banks.add_entries(name, [], contributor="c")),
+    ("list entries", lambda s, name: s.banks.list_entries(name)),
 ]
+# Names no bank can have; PostgreSQL cannot even be asked about a NUL, nor any driver
+# about a lone surrogate (not UTF-8): they must be "not found", not a storage error.
+UNKNOWN_BANK_NAMES = ["missing", "nul\x00byte", "lone\ud800surrogate"]
 
 
+@pytest.mark.parametrize("name", UNKNOWN_BANK_NAMES, ids=["missing", "nul", "surrogate"])
 @pytest.mark.parametrize(
     ("call", "action"), UNKNOWN_BANK_CALLS, ids=[c for c, _ in UNKNOWN_BANK_CALLS]
 )
 def test_unknown_bank_is_not_found_and_nothing_changes(
-    store: Store, call: str, action: Callable[[Store], object]
+    store: Store, call: str, action: Callable[[Store, str], object], name: str
 ) -> None:
     with pytest.raises(NotFound) as raised:
-        action(store)
+        action(store, name)
     assert raised.value.code == "bank_not_found"
     assert store.banks.list_banks() == []
     assert store.banks.last_change() == 0
@@ -307,14 +311,36 @@ def test_get_entries_leaves_out_missing_ids(store: Store) -> None:
     assert store.banks.get_entries([]) == {}
 
 
-def test_unknown_entry_is_not_found(store: Store) -> None:
+# Ids no entry has, including ones no SQL integer column can hold (the driver cannot bind
+# them: an OverflowError on SQLite, "bigint out of range" on PostgreSQL).
+UNKNOWN_ENTRY_IDS = [424242, 0, -1, 2**63, 2**70, -(2**70)]
+
+
+@pytest.mark.parametrize("entry_id", UNKNOWN_ENTRY_IDS)
+def test_unknown_entry_is_not_found(store: Store, entry_id: int) -> None:
+    make_bank(store)
+    store.banks.add_entries("tvec", [md5(MD5_A)], contributor="c")
     for action in (
-        lambda: store.banks.get_entry(424242),
-        lambda: store.banks.retract_entry(424242, reason="x"),
+        lambda: store.banks.get_entry(entry_id),
+        lambda: store.banks.retract_entry(entry_id, reason="x"),
     ):
         with pytest.raises(NotFound) as raised:
             action()
         assert raised.value.code == "entry_not_found"
+    assert store.banks.get_entries([entry_id]) == {}
+    assert store.banks.last_change() == 1
+
+
+@pytest.mark.parametrize(
+    ("after_id", "expected"), [(2**63, []), (2**70, []), (-1, [MD5_A]), (-(2**70), [MD5_A])]
+)
+def test_a_cursor_past_either_end_of_the_id_range_lists_nothing_or_everything(
+    store: Store, after_id: int, expected: list[str]
+) -> None:
+    make_bank(store)
+    store.banks.add_entries("tvec", [md5(MD5_A)], contributor="c")
+    listed = store.banks.list_entries("tvec", after_id=after_id)
+    assert [e.value for e in listed] == expected
 
 
 LISTINGS: list[tuple[dict[str, Any], list[str]]] = [

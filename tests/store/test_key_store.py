@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from fireline.domain import NotFound, Role
+from fireline.domain import Conflict, NotFound, Role
 from fireline.store import Store
 
 
@@ -58,7 +58,20 @@ def test_revoking_twice_keeps_the_first_revocation(store: Store) -> None:
     assert store.keys.revoke_key(key.id) == first
 
 
-def test_revoking_an_unknown_key_is_not_found(store: Store) -> None:
+@pytest.mark.parametrize("key_id", [999, 0, -1, 2**31, 2**63, 2**70])
+def test_revoking_an_unknown_key_is_not_found(store: Store, key_id: int) -> None:
+    store.keys.create_key(name="a", role=Role.ADMIN, prefix="p", secret_hash="h1")
     with pytest.raises(NotFound) as raised:
-        store.keys.revoke_key(999)
+        store.keys.revoke_key(key_id)
     assert raised.value.code == "key_not_found"
+    assert [k.revoked_at for k in store.keys.list_keys()] == [None]
+
+
+def test_a_secret_hash_is_stored_once_even_after_revocation(store: Store) -> None:
+    key = store.keys.create_key(name="a", role=Role.ADMIN, prefix="p", secret_hash="h1")
+    store.keys.revoke_key(key.id)
+    with pytest.raises(Conflict) as raised:
+        store.keys.create_key(name="b", role=Role.ADMIN, prefix="p", secret_hash="h1")
+    assert raised.value.code == "duplicate_key"
+    assert store.keys.find_key("h1") is None
+    assert len(store.keys.list_keys()) == 1

@@ -83,3 +83,15 @@ def test_revoked_key_stops_working(api: Api) -> None:
 def test_health_and_readiness_need_no_key(api: Api) -> None:
     assert api.client.get("/healthz").json()["status"] == "ok"
     assert api.client.get("/readyz").json()["status"] == "ready"
+
+
+@pytest.mark.parametrize("key_id", [2**31, 2**63, 2**70, 0])
+def test_revoking_a_key_id_no_column_can_hold_is_not_found(api: Api, key_id: int) -> None:
+    # The driver could not bind these ids: a 500 on SQLite, a 503 on PostgreSQL.
+    response = api.client.delete(f"/v1/keys/{key_id}", headers=api.admin)
+    assert response.status_code == 404, response.text
+    assert response.json()["error"]["code"] == "key_not_found"
+    assert all(
+        k["revoked_at"] is None
+        for k in api.client.get("/v1/keys", headers=api.admin).json()["data"]
+    )

@@ -44,6 +44,8 @@ def test_bank_lifecycle(api: Api) -> None:
         ({"name": "ok", "sharing": "everyone"}, 422, "invalid_request"),
         ({}, 422, "invalid_request"),
         ({"name": "ok", "surprise": 1}, 422, "invalid_request"),
+        ({"name": "trailing-newline\n"}, 422, "invalid_bank_name"),
+        ({"name": "ok", "description": "nul\x00"}, 422, "invalid_text"),
     ],
 )
 def test_bad_bank_requests_change_nothing(
@@ -193,3 +195,187 @@ def test_a_bad_import_line_stores_nothing(api: Api) -> None:
 
 def test_export_of_a_missing_bank_is_404(api: Api) -> None:
     assert api.client.get("/v1/banks/nope/export", headers=api.admin).status_code == 404
+
+
+# Unstorable text: PostgreSQL refuses NUL (it answered 503), and a lone surrogate (a JSON
+# "\\ud800" escape) cannot be encoded by any driver (500, and the in-memory store kept it).
+NUL = '"nul \\u0000"'
+SURROGATE = '"lone \\ud800"'
+TEXT_REQUESTS = [
+    ("POST", "/v1/banks", '{{"name": "other", "description": {}}}'),
+    ("PATCH", "/v1/banks/bank1", '{{"description": {}}}'),
+    (
+        "POST",
+        "/v1/banks/bank1/entries",
+        '{{"signals": [{{"signal_type": "md5", "value": "' + "1" * 32 + '"}}], "note": {}}}',
+    ),
+    ("POST", "/v1/entries/1/retract", '{{"reason": {}}}'),
+    ("POST", "/v1/keys", '{{"name": {}}}'),
+]
+
+
+@pytest.mark.parametrize("text", [NUL, SURROGATE], ids=["nul", "surrogate"])
+@pytest.mark.parametrize(("method", "path", "template"), TEXT_REQUESTS)
+def test_text_no_database_can_keep_is_refused_and_changes_nothing(
+    api: Api, method: str, path: str, template: str, text: str
+) -> None:
+    _create(api, description="kept")
+    body = {"signals": [{"signal_type": "md5", "value": "0" * 32}]}
+    api.client.post("/v1/banks/bank1/entries", json=body, headers=api.admin)
+
+    def state() -> list[object]:
+        return [
+            api.client.get(path, headers=api.admin).json()
+            for path in ("/v1/banks", "/v1/keys", "/v1/banks/bank1/entries?include_retracted=true")
+        ]
+
+    before = state()
+    response = api.client.request(
+        method,
+        path,
+        content=template.format(text).encode(),
+        headers={**api.admin, "content-type": "application/json"},
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["error"]["code"] in {"invalid_text", "invalid_request"}
+    assert state() == before
+
+
+# A bank name with a NUL cannot be looked up in PostgreSQL at all (it answered 503).
+_SIGNALS = {"signals": [{"signal_type": "md5", "value": "0" * 32}]}
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("GET", "/v1/banks/a%00b", None),
+        ("PATCH", "/v1/banks/a%00b", {"description": "x"}),
+        ("DELETE", "/v1/banks/a%00b", None),
+        ("GET", "/v1/banks/a%00b/entries", None),
+        ("POST", "/v1/banks/a%00b/entries", _SIGNALS),
+        ("GET", "/v1/banks/a%00b/export", None),
+        ("POST", "/v1/banks/a%00b/import", None),
+        ("GET", "/v1/banks/%ED%A0%80", None),
+    ],
+)
+def test_unstorable_bank_names_are_not_found(
+    api: Api, method: str, path: str, body: dict[str, object] | None
+) -> None:
+    response = api.client.request(method, path, json=body, headers=api.admin)
+    assert response.status_code == 404, response.text
+    assert response.json()["error"]["code"] == "bank_not_found"
+
+
+# Ids no SQL integer column can hold: the driver could not bind them (a 500 on SQLite,
+# "bigint out of range" 503 on PostgreSQL). An id is an id: too big means not found.
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", f"/v1/entries/{2**70}"),
+        ("POST", f"/v1/entries/{2**70}/retract"),
+        ("GET", f"/v1/entries/{2**63}"),
+        ("GET", "/v1/entries/-1"),
+    ],
+)
+def test_ids_out_of_any_range_are_not_found(api: Api, method: str, path: str) -> None:
+    _create(api)
+    response = api.client.request(method, path, headers=api.admin)
+    assert response.status_code == 404, response.text
+    assert response.json()["error"]["code"] == "entry_not_found"
+
+
+@pytest.mark.parametrize("after_id", [2**63, 2**70])
+def test_a_cursor_past_the_last_possible_id_is_an_empty_page(api: Api, after_id: int) -> None:
+    _create(api)
+    body = {"signals": [{"signal_type": "md5", "value": "0" * 32}]}
+    api.client.post("/v1/banks/bank1/entries", json=body, headers=api.admin)
+    response = api.client.get(f"/v1/banks/bank1/entries?after_id={after_id}", headers=api.admin)
+    assert response.status_code == 200, response.text
+    assert response.json() == {"data": [], "count": 0, "next_after_id": None}
+
+
+@pytest.mark.parametrize(
+    ("data", "fields"),
+    [
+        ({"label": ["category:recruitment"] * 300}, {}),
+        ({}, {"content-type": "multipart/form-data"}),
+    ],
+    ids=["too-many-fields", "no-boundary"],
+)
+def test_unreadable_multipart_is_refused_and_stores_nothing(
+    api: Api, data: dict[str, list[str]], fields: dict[str, str]
+) -> None:
+    _create(api)
+    photo = encode(random_photo(4))
+    if fields:
+        response = api.client.post(
+            "/v1/banks/bank1/entries", content=b"--x--\r\n", headers={**api.admin, **fields}
+        )
+    else:
+        response = api.client.post(
+            "/v1/banks/bank1/entries",
+            files={"file": ("p.png", photo)},
+            data=data,
+            headers=api.admin,
+        )
+    assert response.status_code == 422, response.text
+    assert response.json()["error"]["code"] == "invalid_multipart"
+    assert _count(api) == 0
+
+
+MD5S = ["a" * 32, "b" * 32]
+
+
+@pytest.mark.parametrize(
+    ("query", "body"),
+    [
+        (
+            "format=threatexchange",
+            "\ufeffmd5 {0}\r\n\r\nmd5 {1}\r\nmd5 {1}\r\n",
+        ),
+        (
+            "format=jsonl",
+            '\ufeff{{"signal_type": "md5", "value": "{0}", "note": "a\u2028b"}}\r\n'
+            '{{"signal_type": "md5", "value": "{1}"}}\n\n{{"signal_type": "md5", "value": "{1}"}}',
+        ),
+    ],
+    ids=["threatexchange-bom-crlf", "jsonl-bom-line-separator"],
+)
+def test_imports_from_other_tools_are_read_whole(api: Api, query: str, body: str) -> None:
+    _create(api)
+    response = api.client.post(
+        f"/v1/banks/bank1/import?{query}", content=body.format(*MD5S).encode(), headers=api.admin
+    )
+    assert response.json() == {"added": 2, "existing": 1, "skipped_retracted": 0}
+
+
+@pytest.mark.parametrize(
+    ("query", "body", "code"),
+    [
+        ("format=jsonl", b"[" * 100_000 + b"]" * 100_000, "invalid_input"),
+        (
+            "format=jsonl",
+            b'{"signal_type": "md5", "quality": ' + b"9" * 5000 + b"}",
+            "invalid_input",
+        ),
+        (
+            "format=jsonl",
+            b'{"signal_type": "md5", "value": "'
+            + b"0" * 32
+            + b'", "quality": 1180591620717411303424}',
+            "malformed_signal",
+        ),
+        ("format=jsonl", b"\xff\xfe", "invalid_encoding"),
+        ("label=category:bogus", b"", "unknown_label"),
+        ("format=threatexchange&signal_type=photodna", b"", "unknown_signal_type"),
+    ],
+    ids=["deep", "long-number", "huge-quality", "not-utf8", "bad-label", "bad-type"],
+)
+def test_bad_imports_are_refused_and_store_nothing(
+    api: Api, query: str, body: bytes, code: str
+) -> None:
+    _create(api)
+    response = api.client.post(f"/v1/banks/bank1/import?{query}", content=body, headers=api.admin)
+    assert response.status_code == 422, response.text
+    assert response.json()["error"]["code"] == code
+    assert _count(api) == 0

@@ -122,6 +122,66 @@ def test_signals_in_json_match_and_can_be_limited_to_banks(api: Api) -> None:
             404,
             "bank_not_found",
         ),
+        # Names no bank can have: PostgreSQL cannot be asked about a NUL (it answered 503).
+        (
+            {"json": {"signals": [{"signal_type": "md5", "value": "0" * 32}], "banks": ["a\x00"]}},
+            404,
+            "bank_not_found",
+        ),
+        (
+            {
+                "content": b'{"signals": [{"signal_type": "md5", "value": "' + b"0" * 32 + b'"}],'
+                b' "banks": ["\\ud800"]}',
+                "headers": {"content-type": "application/json"},
+            },
+            404,
+            "bank_not_found",
+        ),
+        (
+            {
+                "json": {"signals": [{"signal_type": "md5", "value": "0" * 32}]},
+                "params": {"bank": "a\x00"},
+            },
+            404,
+            "bank_not_found",
+        ),
+        (
+            {"json": {"signals": [{"signal_type": "md5", "value": "0" * 32, "quality": 2**70}]}},
+            422,
+            "malformed_signal",
+        ),
+        # Bodies the JSON parser gives up on: too deep (a 500), a number too long, not UTF-8.
+        (
+            {
+                "content": b"[" * 100_000 + b"]" * 100_000,
+                "headers": {"content-type": "application/json"},
+            },
+            422,
+            "invalid_json",
+        ),
+        (
+            {
+                "content": b'{"signals": ' + b"9" * 5000 + b"}",
+                "headers": {"content-type": "application/json"},
+            },
+            422,
+            "invalid_json",
+        ),
+        (
+            {"content": b"\xff\xfe\xfd{}", "headers": {"content-type": "application/json"}},
+            422,
+            "invalid_json",
+        ),
+        (
+            {"files": [("file", ("a", b"one")), ("file", ("b", b"two"))]},
+            422,
+            "invalid_multipart",
+        ),
+        (
+            {"content": b"--x--\r\n", "headers": {"content-type": "multipart/form-data"}},
+            422,
+            "invalid_multipart",
+        ),
     ],
 )
 def test_bad_match_requests_are_refused(

@@ -30,7 +30,7 @@ from fireline.cli.output import (
 )
 from fireline.domain import AddedEntries, InvalidInput, SharingPolicy, parse_labels
 from fireline.services import ExchangeFormat
-from fireline.services.interchange import export_lines, import_lines
+from fireline.services.interchange import export_lines, import_lines, split_lines
 from fireline.signals import ContentType
 
 app = typer.Typer(help="Create, fill, inspect, import, export and delete banks.")
@@ -203,8 +203,8 @@ def retract(
 def _read_lines(source: str) -> list[str]:
     try:
         if source == "-":
-            return sys.stdin.read().splitlines()
-        return Path(source).read_text(encoding="utf-8").splitlines()
+            return split_lines(sys.stdin.read())
+        return split_lines(Path(source).read_text(encoding="utf-8"))
     except UnicodeDecodeError:
         raise InvalidInput(f"{source}: not UTF-8 text", code="not_text") from None
     except IsADirectoryError:

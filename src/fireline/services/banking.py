@@ -198,20 +198,20 @@ class BankService:
         self, *, bank: str, entries: Sequence[NewEntry], contributor: str
     ) -> AddedEntries:
         """Bank fully formed entries (an import); validated first, stored atomically."""
-        checked: list[NewEntry] = []
-        for new in entries:
-            signal = self._checked(Signal(new.signal_type, new.value, new.quality))
-            checked.append(
-                NewEntry(
-                    signal_type=signal.signal_type,
-                    value=signal.value,
-                    quality=signal.quality,
-                    labels=parse_labels(tuple(new.labels)),
-                    note=_note(new.note),
-                    item=None if new.item is None else check_text(new.item, what="an item id"),
-                )
-            )
+        checked = [self.checked_entry(new) for new in entries]
         return self.store.add_entries(bank, checked, contributor=contributor)
+
+    def checked_entry(self, new: NewEntry) -> NewEntry:
+        """The entry in canonical form, or InvalidInput naming its first problem."""
+        signal = self._checked(Signal(new.signal_type, new.value, new.quality))
+        return NewEntry(
+            signal_type=signal.signal_type,
+            value=signal.value,
+            quality=signal.quality,
+            labels=parse_labels(tuple(new.labels)),
+            note=_note(new.note),
+            item=None if new.item is None else check_text(new.item, what="an item id"),
+        )
 
     def retract(self, *, entry_id: int, reason: str = "") -> Entry:
         return self.store.retract_entry(entry_id, reason=_note(reason, what="a reason"))

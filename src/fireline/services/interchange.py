@@ -71,11 +71,24 @@ def export_lines(
             yield f"{entry.signal_type} {entry.value}"
 
 
+def split_lines(text: str) -> list[str]:
+    """The lines of an import file, without a leading byte-order mark.
+
+    Split at line feeds only ("\r\n" too, the "\r" is stripped with the other blanks):
+    ``str.splitlines`` also breaks at U+2028, U+0085 and more, which a JSON string may hold.
+    """
+    return text.removeprefix("\ufeff").split("\n")
+
+
 def _native_entry(line_no: int, raw: str) -> NewEntry | None:
     try:
         obj = json.loads(raw)
     except json.JSONDecodeError as exc:
         raise InvalidInput(f"line {line_no}: not valid JSON ({exc.msg})") from None
+    except (ValueError, RecursionError):
+        raise InvalidInput(
+            f"line {line_no}: not valid JSON (a number too long, or nested too deep)"
+        ) from None
     if not isinstance(obj, dict):
         raise InvalidInput(f"line {line_no}: expected a JSON object")
     if obj.get("retracted_at"):
@@ -115,6 +128,9 @@ def import_lines(
 ) -> ImportReport:
     """Validate every line, then store all of them at once; InvalidInput names the bad line."""
     banks.get(name=bank)
+    labels = parse_labels(labels)
+    if default_signal_type is not None:
+        banks.registry.get(default_signal_type)
     entries: list[NewEntry] = []
     skipped = 0
     for line_no, raw in enumerate(lines, start=1):
@@ -138,8 +154,7 @@ def import_lines(
             else:
                 signal = parse_signal_line(banks.registry, text, default_type=default_signal_type)
                 entry = NewEntry(signal_type=signal.signal_type, value=signal.value, labels=labels)
-            banks.registry.get(entry.signal_type).validate(entry.value)
-            parse_labels(entry.labels)
+            banks.checked_entry(entry)
         except InvalidInput as exc:
             message = exc.message if exc.message.startswith("line ") else f"line {line_no}: {exc}"
             raise InvalidInput(message, code=exc.code) from None

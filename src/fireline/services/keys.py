@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 
-from fireline.domain import ApiKey, Forbidden, InvalidInput, Role, Unauthenticated
+from fireline.domain import ApiKey, Conflict, Forbidden, InvalidInput, Role, Unauthenticated
 from fireline.services.text import check_text
 from fireline.store import ApiKeyStore
 
@@ -64,7 +64,16 @@ class ApiKeyService:
         """
         if configured:
             if self.store.find_key(hash_secret(configured)) is None:
-                self.create(name="admin (FIRELINE_ADMIN_KEY)", role=Role.ADMIN, secret=configured)
+                try:
+                    self.create(
+                        name="admin (FIRELINE_ADMIN_KEY)", role=Role.ADMIN, secret=configured
+                    )
+                except Conflict:  # stored, so revoked: a revoked key stays revoked
+                    raise Conflict(
+                        "FIRELINE_ADMIN_KEY holds a key that was revoked; "
+                        "set it to a new secret, or unset it",
+                        code="revoked_admin_key",
+                    ) from None
             return None
         if any(k.revoked_at is None for k in self.store.list_keys()):
             return None

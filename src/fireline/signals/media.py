@@ -22,7 +22,12 @@ class MediaLimits:
     """Bounds every decoder runs under."""
 
     max_bytes: int = 64 * 1024 * 1024
+    #: Per image, and per video frame.
     max_pixels: int = 64_000_000
+    #: Longest video accepted, in seconds of playing time.
+    max_duration_s: float = 4 * 3600
+    #: Wall-clock seconds decoding (and hashing) one video may take, checked between packets.
+    max_decode_s: float = 600
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +40,18 @@ class DecodedImage:
     height: int
 
 
-_DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, IndexError, TypeError)
+_DECODE_ERRORS = (
+    OSError,
+    SyntaxError,
+    ValueError,
+    EOFError,
+    IndexError,
+    TypeError,
+    NotImplementedError,
+)
+#: The only decoders untrusted bytes reach (Pillow's names; JPEG includes camera MPO
+#: files). Pillow knows dozens more, some barely maintained, and hands EPS to Ghostscript.
+PHOTO_FORMATS = ("JPEG", "PNG", "GIF", "WEBP", "BMP", "TIFF")
 
 
 def check_size(data: bytes, limits: MediaLimits) -> None:
@@ -56,7 +72,7 @@ def decode_image(data: bytes, limits: MediaLimits) -> DecodedImage:
         # Our own pixel limit replaces Pillow's process-wide one; silence its warning.
         warnings.simplefilter("ignore", Image.DecompressionBombWarning)
         try:
-            image = Image.open(io.BytesIO(data))
+            image = Image.open(io.BytesIO(data), formats=PHOTO_FORMATS)
         except Image.DecompressionBombError as exc:
             raise _too_many_pixels(None, limits) from exc
         except UnidentifiedImageError as exc:

@@ -228,6 +228,8 @@ class MemoryApiKeyStore:
 
     def create_key(self, *, name: str, role: Role, prefix: str, secret_hash: str) -> ApiKey:
         with self._lock:
+            if any(stored == secret_hash for _, stored in self._keys.values()):
+                raise Conflict("an API key with this secret exists", code="duplicate_key")
             key = ApiKey(
                 id=len(self._keys) + 1, name=name, role=role, prefix=prefix, created_at=_now()
             )

@@ -5,11 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from fastapi import Request
+from fastapi import Query, Request
 from pydantic import BaseModel, ValidationError
 from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
 
 from fireline.domain import InvalidInput, UnsupportedMedia
+from fireline.signals import ContentType
 
 Model = TypeVar("Model", bound=BaseModel)
 
@@ -35,7 +37,12 @@ def is_json(request: Request) -> bool:
 
 async def read_upload(request: Request) -> Upload:
     """The ``file`` part of a multipart body and its other text fields."""
-    form = await request.form(max_files=1, max_fields=200)
+    try:
+        form = await request.form(max_files=1, max_fields=200)
+    except HTTPException as exc:  # Starlette's parser refused the body (400)
+        raise InvalidInput(
+            f"the multipart body cannot be read: {exc.detail}", code="invalid_multipart"
+        ) from None
     file = form.get("file")
     if not isinstance(file, UploadFile):
         raise InvalidInput("the multipart field 'file' is required", code="missing_file")
@@ -51,7 +58,7 @@ async def read_json(request: Request, model: type[Model]) -> Model:
     """The body validated as ``model``; InvalidInput names the first problems."""
     try:
         body: Any = await request.json()
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested too deep to parse
         raise InvalidInput("the request body is not valid JSON", code="invalid_json") from None
     try:
         return model.model_validate(body)
@@ -69,6 +76,14 @@ def require_body_kind(request: Request) -> None:
             "send multipart/form-data with a 'file' part, or application/json",
             code="unsupported_content_type",
         )
+
+
+def content_type_query(description: str) -> Any:
+    """``?content_type=``: a plain string, so that an unknown one gets the service's own
+    ``unknown_content_type`` error, listed in OpenAPI with the values it takes."""
+    return Query(
+        description=description, json_schema_extra={"enum": [c.value for c in ContentType]}
+    )
 
 
 def _multipart_schema(extra_fields: dict[str, Any] | None) -> dict[str, Any]:

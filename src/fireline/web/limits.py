@@ -7,8 +7,12 @@ import json
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
-class _TooLarge(Exception):
-    pass
+class BodyTooLarge(Exception):
+    """Raised from ``receive`` when the body passes the limit; answered with 413."""
+
+    def __init__(self, max_bytes: int) -> None:
+        super().__init__(f"the request body is over the limit of {max_bytes} bytes")
+        self.message = str(self)
 
 
 class BodySizeLimit:
@@ -40,7 +44,7 @@ class BodySizeLimit:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
-                    raise _TooLarge
+                    raise BodyTooLarge(self.max_bytes)
             return message
 
         async def tracking_send(message: Message) -> None:
@@ -51,19 +55,15 @@ class BodySizeLimit:
 
         try:
             await self.app(scope, counting_receive, tracking_send)
-        except _TooLarge:
+        except BodyTooLarge:
+            # FastAPI turns a failure while it parses a body into a 400 before it gets
+            # here; the app's error handler answers those 413 itself (see app.py).
             if not started:
                 await self._refuse(send)
 
     async def _refuse(self, send: Send) -> None:
-        body = json.dumps(
-            {
-                "error": {
-                    "code": "too_large",
-                    "message": f"the request body is over the limit of {self.max_bytes} bytes",
-                }
-            }
-        ).encode()
+        message = BodyTooLarge(self.max_bytes).message
+        body = json.dumps({"error": {"code": "too_large", "message": message}}).encode()
         await send(
             {
                 "type": "http.response.start",

@@ -25,6 +25,7 @@ from fireline.domain import (
 )
 from fireline.store.sql.engine import reading, writing
 from fireline.store.sql.entries import (
+    MAX_ENTRY_ID,
     active_entries,
     bump_version,
     chunks,
@@ -33,6 +34,7 @@ from fireline.store.sql.entries import (
     insert_entries,
     lock_change_log,
     log_changes_from,
+    require_entry_id,
     select_entries,
     utc_now,
 )
@@ -83,8 +85,20 @@ def _bank_not_found(name: str) -> NotFound:
     return NotFound(f"no bank named {name!r}", code="bank_not_found")
 
 
+def _require_storable_name(name: str) -> None:
+    """NotFound for a name no bank can have, before the database is asked about it: a NUL
+    (PostgreSQL refuses it in text) or a lone surrogate (not UTF-8) would fail the query."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        raise _bank_not_found(name) from None
+    if "\x00" in name:
+        raise _bank_not_found(name)
+
+
 def lock_bank(conn: Connection, name: str) -> Row[*tuple[Any, ...]]:
     """The bank's row, locked until commit on PostgreSQL (SQLite already has one writer)."""
+    _require_storable_name(name)
     row = conn.execute(
         select(BankRow.id, BankRow.name, BankRow.version)
         .where(BankRow.name == name)
@@ -136,6 +150,7 @@ class SqlBankStore:
             return _bank_by_id(conn, bank_id)
 
     def get_bank(self, name: str) -> Bank:
+        _require_storable_name(name)
         with reading(self._engine) as conn:
             row = conn.execute(_select_banks().where(BankRow.name == name)).one_or_none()
             if row is None:
@@ -214,6 +229,7 @@ class SqlBankStore:
             return AddedEntries(added=tuple(added), existing=tuple(existing))
 
     def get_entry(self, entry_id: int) -> Entry:
+        require_entry_id(entry_id)
         with reading(self._engine) as conn:
             row = conn.execute(select_entries().where(EntryRow.id == entry_id)).one_or_none()
             if row is None:
@@ -221,7 +237,7 @@ class SqlBankStore:
             return entry_from_row(row)
 
     def get_entries(self, entry_ids: Sequence[int]) -> dict[int, Entry]:
-        ids = sorted(set(entry_ids))
+        ids = sorted({i for i in entry_ids if 1 <= i <= MAX_ENTRY_ID})
         found: dict[int, Entry] = {}
         with reading(self._engine) as conn:
             for chunk in chunks(ids):
@@ -237,6 +253,10 @@ class SqlBankStore:
         after_id: int = 0,
         limit: int = 100,
     ) -> list[Entry]:
+        _require_storable_name(bank_name)
+        # Ids are 1..MAX_ENTRY_ID: a cursor outside that range means "from the start" or
+        # "past the end", and must not reach the driver, which cannot bind it.
+        after_id = min(max(after_id, 0), MAX_ENTRY_ID)
         with reading(self._engine) as conn:
             bank_id = conn.execute(
                 select(BankRow.id).where(BankRow.name == bank_name)
@@ -254,6 +274,7 @@ class SqlBankStore:
             return [entry_from_row(row) for row in conn.execute(query)]
 
     def retract_entry(self, entry_id: int, *, reason: str) -> Entry:
+        require_entry_id(entry_id)
         with writing(self._engine) as conn:
             bank_id = conn.execute(
                 select(EntryRow.bank_id).where(EntryRow.id == entry_id)

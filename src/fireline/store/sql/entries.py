@@ -38,6 +38,8 @@ from fireline.store.sql.tables import BankRow, EntryChangeRow, EntryRow, UtcDate
 CHUNK = 5_000
 # PostgreSQL advisory lock serialising change-log writers (see lock_change_log).
 _CHANGE_LOG_LOCK = zlib.crc32(b"fireline.entry_changes")
+#: The largest entry id a column holds (BIGINT on PostgreSQL, INTEGER on SQLite: 64 bits).
+MAX_ENTRY_ID = 2**63 - 1
 
 
 def utc_now() -> datetime:
@@ -87,6 +89,12 @@ def chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
 
 def entry_not_found(entry_id: int) -> NotFound:
     return NotFound(f"no entry with id {entry_id}", code="entry_not_found")
+
+
+def require_entry_id(entry_id: int) -> None:
+    """NotFound for an id no row can have; the driver would fail to bind it (2**70...)."""
+    if not 1 <= entry_id <= MAX_ENTRY_ID:
+        raise entry_not_found(entry_id)
 
 
 def lock_change_log(conn: Connection) -> None:

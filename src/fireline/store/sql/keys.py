@@ -12,6 +12,9 @@ from fireline.domain import ApiKey, Conflict, NotFound, Role
 from fireline.store.sql.engine import reading, writing
 from fireline.store.sql.tables import ApiKeyRow
 
+#: The largest key id the column holds (INTEGER: 32 bits on PostgreSQL).
+MAX_KEY_ID = 2**31 - 1
+
 
 def _select_keys() -> Select[*tuple[Any, ...]]:
     return select(
@@ -33,6 +36,10 @@ def _key(row: Row[*tuple[Any, ...]]) -> ApiKey:
         created_at=row.created_at,
         revoked_at=row.revoked_at,
     )
+
+
+def _key_not_found(key_id: int) -> NotFound:
+    return NotFound(f"no API key with id {key_id}", code="key_not_found")
 
 
 class SqlApiKeyStore:
@@ -73,6 +80,8 @@ class SqlApiKeyStore:
             return [_key(row) for row in conn.execute(_select_keys().order_by(ApiKeyRow.id))]
 
     def revoke_key(self, key_id: int) -> ApiKey:
+        if not 1 <= key_id <= MAX_KEY_ID:  # no row has it, and the driver cannot bind it
+            raise _key_not_found(key_id)
         with writing(self._engine) as conn:
             conn.execute(
                 update(ApiKeyRow)
@@ -81,5 +90,5 @@ class SqlApiKeyStore:
             )
             row = conn.execute(_select_keys().where(ApiKeyRow.id == key_id)).one_or_none()
             if row is None:
-                raise NotFound(f"no API key with id {key_id}", code="key_not_found")
+                raise _key_not_found(key_id)
             return _key(row)
