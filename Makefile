@@ -3,7 +3,13 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint typecheck layers pytest bench clean
+.PHONY: run test sysdeps lint typecheck layers pytest bench clean
+
+# Debian packages the dev extras need: the vPDQ reference (`vpdq`, used by the interop
+# tests) builds from source against FFmpeg's development libraries with CMake and a C++
+# compiler. The runtime needs none of them: PyAV's wheels bundle FFmpeg.
+SYSDEPS := cmake g++ pkg-config python3-dev libavcodec-dev libavdevice-dev libavfilter-dev \
+	libavformat-dev libavutil-dev libswresample-dev libswscale-dev
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -14,8 +20,29 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e .
 	touch $@
 
-# Runtime plus the dev extras (linters, type checker, test runner, threatexchange).
-$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+# Installs the missing ones only (as root, or through sudo); a no-op once they are there.
+sysdeps:
+	@if ! command -v dpkg-query >/dev/null 2>&1; then \
+		echo "sysdeps: not Debian; install FFmpeg's development libraries, pkg-config," \
+			"CMake and a C++ compiler yourself" >&2; \
+		exit 0; \
+	fi; \
+	missing=""; \
+	for package in $(SYSDEPS); do \
+		dpkg-query -W -f='$${Status}' $$package 2>/dev/null | grep -q "ok installed" \
+			|| missing="$$missing $$package"; \
+	done; \
+	[ -z "$$missing" ] && exit 0; \
+	if [ "$$(id -u)" -eq 0 ]; then as_root=""; \
+	elif command -v sudo >/dev/null 2>&1; then as_root="sudo"; \
+	else echo "sysdeps: run as root to install:$$missing" >&2; exit 1; fi; \
+	echo "sysdeps: installing$$missing"; \
+	$$as_root apt-get update -qq \
+		&& $$as_root env DEBIAN_FRONTEND=noninteractive \
+			apt-get install -y -qq --no-install-recommends $$missing
+
+# Runtime plus the dev extras (linters, type checker, test runner, threatexchange, vpdq).
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python sysdeps
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(VENV)/.installed $@
 
@@ -23,7 +50,7 @@ run: $(VENV)/.installed
 	$(BIN)/fireline db upgrade
 	$(BIN)/fireline serve --seed-demo
 
-test: $(VENV)/.installed-dev
+test: sysdeps $(VENV)/.installed-dev
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy

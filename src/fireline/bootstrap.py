@@ -34,7 +34,6 @@ def open_store(settings: Settings) -> Store:
         return MemoryStore()
     from fireline.store.sql import SqlStore
 
-    _make_sqlite_dir(url)
     return SqlStore(url)
 
 
@@ -74,8 +73,12 @@ def build(settings: Settings | None = None, *, store: Store | None = None) -> Co
     hashing = HashingService(
         registry=registry,
         limits=MediaLimits(
-            max_bytes=settings.max_upload_bytes, max_pixels=settings.max_image_pixels
+            max_bytes=settings.max_upload_bytes,
+            max_pixels=settings.max_image_pixels,
+            max_duration_s=settings.max_video_seconds,
+            max_decode_s=settings.max_decode_seconds,
         ),
+        video_frames_per_second=settings.video_frames_per_second,
     )
     return Container(
         settings=settings,

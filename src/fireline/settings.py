@@ -48,7 +48,27 @@ class Settings(BaseSettings):
     max_image_pixels: int = Field(
         64_000_000,
         gt=0,
-        description="Largest image accepted, in pixels; checked on the header before decoding.",
+        description="Largest image (or video frame) accepted, in pixels; checked on the header "
+        "before decoding.",
+    )
+    max_video_seconds: float = Field(
+        4 * 3600,
+        gt=0,
+        description="Longest video accepted, in seconds of playing time; checked on the "
+        "header and again while decoding (413).",
+    )
+    max_decode_seconds: float = Field(
+        600,
+        gt=0,
+        description="Wall-clock seconds decoding and hashing one video may take before it is "
+        "stopped (413).",
+    )
+    video_frames_per_second: float = Field(
+        1.0,
+        gt=0,
+        le=30,
+        description="Video frames hashed per second of video (vPDQ); 1 matches "
+        "python-threatexchange and HMA.",
     )
     pdq_threshold: int = Field(
         31, ge=0, le=128, description="Default PDQ match distance; a bank may set its own."

@@ -12,7 +12,15 @@ from threatexchange.signal_type.pdq.signal import PdqSignal as TxPdqSignal
 from typer.testing import CliRunner
 
 from fireline.cli import app
-from fireline.testing.media import encode, flat_image, png_bomb, truncated_jpeg
+from fireline.signals.vpdq import parse_vpdq
+from fireline.testing.media import (
+    encode,
+    flat_image,
+    png_bomb,
+    synthetic_video,
+    truncated_jpeg,
+    truncated_video,
+)
 from tests.cli.conftest import PhotoFactory
 
 # `hash` needs no database: these tests run with no FIRELINE_DATABASE_URL at all.
@@ -117,7 +125,9 @@ def test_bad_file_exits_3_and_the_other_files_are_still_hashed(
         (["hash", "{missing}"], 3),
         (["hash", "{dir}"], 3),
         (["hash"], 2),
-        (["hash", "--content-type", "video", "{photo}"], 2),
+        (["hash", "--content-type", "hologram", "{photo}"], 2),
+        # A photo is not a video: a clear refusal, not a usage error.
+        (["hash", "--content-type", "video", "{photo}"], 3),
         (["hash", "--content-type", "FILE", "{photo}"], 0),
     ],
 )
@@ -147,3 +157,23 @@ def test_interrupt_exits_130(photo: PhotoFactory, monkeypatch: pytest.MonkeyPatc
     code, _, err = run("hash", photo(1))
     assert code == 130
     assert err == "error: interrupted\n"
+
+
+def test_content_type_video_prints_video_md5_and_vpdq(tmp_path: Path) -> None:
+    path = tmp_path / "clip.mp4"
+    path.write_bytes(synthetic_video(1, 3.0))
+    code, out, err = run("hash", "--content-type", "video", path)
+    assert (code, err) == (0, "")
+    # python-threatexchange's "<type> <value>" lines; the vpdq value is its JSON list.
+    lines = dict(line.split(" ", 1) for line in out.splitlines())
+    assert sorted(lines) == ["video_md5", "vpdq"]
+    assert lines["video_md5"] == hashlib.md5(path.read_bytes()).hexdigest()
+    assert [f.timestamp for f in parse_vpdq(lines["vpdq"])] == [0.0, 1.0, 2.0]
+
+
+def test_truncated_video_exits_3_with_a_clear_message(tmp_path: Path) -> None:
+    path = tmp_path / "cut.mkv"
+    path.write_bytes(truncated_video(2))
+    code, out, err = run("hash", "--content-type", "video", path)
+    assert (code, out) == (3, "")
+    assert "truncated" in err

@@ -8,8 +8,9 @@ import pytest
 from fireline.bootstrap import Container
 from fireline.domain import InvalidInput, Signal
 from fireline.services import BankService, Matcher
+from fireline.signals import ContentType
 from fireline.signals.pdq import PdqSignal
-from fireline.testing.media import edited, encode, random_photo
+from fireline.testing.media import edited, encode, random_photo, synthetic_video
 
 
 def _random_pdq(rng: np.random.Generator) -> str:
@@ -97,3 +98,19 @@ def test_dihedral_variants_name_the_transform(
 def test_too_many_signals_are_refused(container: Container) -> None:
     with pytest.raises(InvalidInput):
         container.matcher.match_signals([Signal("md5", "0" * 32)] * 1001)
+
+
+def test_a_banked_video_does_not_break_photo_matching(container: Container) -> None:
+    # vpdq has no index yet: its entries are banked and skipped, never in the way.
+    video = synthetic_video(3, 3.0)
+    container.banks.create(name="mixed")
+    added = container.banks.add_content(bank="mixed", data=video, content_type=ContentType.VIDEO)
+    assert sorted(e.signal_type for e in added.added) == ["video_md5", "vpdq"]
+    photo = encode(random_photo(5))
+    container.banks.add_content(bank="mixed", data=photo)
+    result = container.matcher.match_content(photo)
+    assert {m.entry.signal_type for m in result.matches} == {"pdq", "md5", "sha256"}
+    by_video = container.matcher.match_content(video, content_type=ContentType.VIDEO)
+    assert [m.entry.signal_type for m in by_video.matches] == ["video_md5"]
+    (vpdq,) = [e for e in added.added if e.signal_type == "vpdq"]
+    assert container.matcher.match_signals([Signal("vpdq", vpdq.value)]).matches == ()

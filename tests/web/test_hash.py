@@ -7,7 +7,17 @@ import hashlib
 import pytest
 
 from fireline.settings import Settings
-from fireline.testing.media import encode, flat_image, png_bomb, random_photo, truncated_jpeg
+from fireline.signals.vpdq import parse_vpdq
+from fireline.testing.media import (
+    encode,
+    flat_image,
+    long_video,
+    png_bomb,
+    random_photo,
+    synthetic_video,
+    truncated_jpeg,
+    truncated_video,
+)
 from tests.web.support import Api, make_api
 
 
@@ -80,3 +90,34 @@ def test_oversized_upload_gets_413() -> None:
         response = api.client.post("/v1/hash", files={"file": ("b.png", big)}, headers=api.matcher)
         assert response.status_code == 413
         assert response.json()["error"]["code"] in {"too_large", "too_many_bytes"}
+
+
+def test_video_gets_video_md5_and_vpdq(api: Api) -> None:
+    data = synthetic_video(1, 3.0)
+    response = api.client.post(
+        "/v1/hash?content_type=video", files={"file": ("a.mp4", data)}, headers=api.matcher
+    )
+    assert response.status_code == 200
+    signals = {s["signal_type"]: s for s in response.json()["signals"]}
+    assert set(signals) == {"video_md5", "vpdq"}
+    assert signals["video_md5"]["value"] == hashlib.md5(data).hexdigest()
+    frames = parse_vpdq(signals["vpdq"]["value"])
+    assert [f.timestamp for f in frames] == [0.0, 1.0, 2.0]
+    assert signals["vpdq"]["quality"] == max(f.quality for f in frames)
+
+
+@pytest.mark.parametrize(
+    ("data", "status", "code"),
+    [
+        (encode(random_photo(1)), 415, "not_a_video"),
+        (truncated_video(2), 415, "truncated_video"),
+        (long_video(10 * 3600), 413, "too_long"),
+    ],
+    ids=["photo", "truncated", "ten-hours"],
+)
+def test_bad_video_is_refused_clearly(api: Api, data: bytes, status: int, code: str) -> None:
+    response = api.client.post(
+        "/v1/hash?content_type=video", files={"file": ("v", data)}, headers=api.matcher
+    )
+    assert response.status_code == status
+    assert response.json()["error"]["code"] == code

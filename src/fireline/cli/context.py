@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,7 +34,8 @@ ContentTypeOption = Annotated[
     ContentType,
     typer.Option(
         "--content-type",
-        help="photo: perceptual and byte hashes of a decoded image; file: byte hashes only.",
+        help="photo: perceptual and byte hashes of a decoded image; video: vPDQ frame "
+        "hashes and video_md5; file: byte hashes only.",
         case_sensitive=False,
     ),
 ]
@@ -148,7 +150,8 @@ def walk_files(path: Path) -> Iterator[Path]:
     """``path`` itself, or every non-hidden file under a directory, in a stable order.
 
     Hidden names (a leading ``.``) are skipped below the given directory; symbolic links
-    to directories are not followed, so a link cycle cannot loop.
+    to directories are not followed, so a link cycle cannot loop. Special files found
+    there (FIFOs, sockets, devices) are skipped too: reading one could block forever.
     """
     if not path.is_dir():
         yield path
@@ -156,8 +159,16 @@ def walk_files(path: Path) -> Iterator[Path]:
     for root, dirs, files in os.walk(path):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in sorted(files):
-            if not name.startswith("."):
+            if not name.startswith(".") and not _is_special(Path(root) / name):
                 yield Path(root) / name
+
+
+def _is_special(path: Path) -> bool:
+    try:
+        mode = path.stat().st_mode
+    except OSError:  # a dangling link or a link loop: reading it reports the problem
+        return False
+    return not stat.S_ISREG(mode)
 
 
 def parse_signal_options(registry: SignalRegistry, raw: Sequence[str]) -> list[Signal]:

@@ -6,13 +6,16 @@ from dataclasses import dataclass, field
 
 from fireline.domain import InvalidInput, Signal
 from fireline.signals import (
+    DEFAULT_FRAMES_PER_SECOND,
     BytesHasher,
     ContentType,
     MediaLimits,
     PhotoHasher,
     SignalRegistry,
+    VideoHasher,
     check_size,
     decode_image,
+    open_video,
 )
 
 
@@ -41,9 +44,16 @@ def parse_content_type(raw: str) -> ContentType:
 class HashingService:
     """Turns bytes into signals with every registered hasher that accepts the content type."""
 
-    def __init__(self, *, registry: SignalRegistry, limits: MediaLimits) -> None:
+    def __init__(
+        self,
+        *,
+        registry: SignalRegistry,
+        limits: MediaLimits,
+        video_frames_per_second: float = DEFAULT_FRAMES_PER_SECOND,
+    ) -> None:
         self.registry = registry
         self.limits = limits
+        self.video_frames_per_second = video_frames_per_second
 
     def hash_content(
         self,
@@ -59,9 +69,12 @@ class HashingService:
         """
         check_size(data, self.limits)
         types = self.registry.for_content(content_type)
-        image = None
+        image = video = None
         if any(issubclass(t, PhotoHasher) for t in types):
             image = decode_image(data, self.limits)
+        if any(issubclass(t, VideoHasher) for t in types):
+            # Checks the header now, so bad input fails before any hasher runs.
+            video = open_video(data, self.limits, frames_per_second=self.video_frames_per_second)
         signals: list[Signal] = []
         by_type: dict[str, dict[str, Signal]] = {}
         for signal_type in types:
@@ -72,6 +85,8 @@ class HashingService:
                     signals.append(by_transform["original"])
                 else:
                     signals.append(signal_type.hash_image(image))
+            elif video is not None and issubclass(signal_type, VideoHasher):
+                signals.append(signal_type.hash_video(video))
             elif issubclass(signal_type, BytesHasher):
                 signals.append(signal_type.hash_bytes(data))
         return HashedContent(

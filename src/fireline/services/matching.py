@@ -164,6 +164,8 @@ class Matcher:
         indexes: dict[str, SignalIndex] = {}
         for kind in self.registry.types():
             index = index_for(kind)
+            if index is None:
+                continue  # no index for this kind yet: its entries are not matched
             ids: list[int] = []
             values: list[str] = []
             for entry_id, value in self.store.active_signals(kind.name):

@@ -17,8 +17,12 @@ def parse_signal(
 
 
 def parse_signal_line(registry: SignalRegistry, line: str, *, default_type: str | None) -> Signal:
-    """Parse ``"<type> <value>"`` (python-threatexchange's form) or a bare value."""
-    parts = line.split()
+    """Parse ``"<type> <value>"`` (python-threatexchange's form) or a bare value.
+
+    As in python-threatexchange, the type ends at the first space: a value may hold
+    spaces (a vpdq signal is a JSON list).
+    """
+    parts = line.split(None, 1)
     if len(parts) == 2:
         return parse_signal(registry, signal_type=parts[0], value=parts[1])
     if len(parts) == 1 and default_type:

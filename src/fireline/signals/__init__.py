@@ -1,19 +1,43 @@
 """Signal types: hashers, canonical forms and distances, found through a registry."""
 
-from fireline.signals.base import BytesHasher, ContentType, IndexKind, PhotoHasher, SignalType
+from fireline.signals.base import (
+    BytesHasher,
+    ContentType,
+    IndexKind,
+    PhotoHasher,
+    SignalType,
+    VideoHasher,
+)
+from fireline.signals.borders import Borders, find_borders, trim_borders
 from fireline.signals.media import DecodedImage, MediaLimits, check_size, decode_image
 from fireline.signals.registry import ENTRY_POINT_GROUP, SignalRegistry
+from fireline.signals.video import (
+    DEFAULT_FRAMES_PER_SECOND,
+    DecodedVideo,
+    VideoFrame,
+    VideoInfo,
+    open_video,
+)
 
 __all__ = [
+    "DEFAULT_FRAMES_PER_SECOND",
     "ENTRY_POINT_GROUP",
+    "Borders",
     "BytesHasher",
     "ContentType",
     "DecodedImage",
+    "DecodedVideo",
     "IndexKind",
     "MediaLimits",
     "PhotoHasher",
     "SignalRegistry",
     "SignalType",
+    "VideoFrame",
+    "VideoHasher",
+    "VideoInfo",
     "check_size",
     "decode_image",
+    "find_borders",
+    "open_video",
+    "trim_borders",
 ]

@@ -13,14 +13,16 @@ from abc import ABC, abstractmethod
 from enum import StrEnum
 from typing import ClassVar
 
-from fireline.domain import Signal
+from fireline.domain import InvalidInput, Signal
 from fireline.signals.media import DecodedImage
+from fireline.signals.video import DecodedVideo
 
 
 class ContentType(StrEnum):
     """The kinds of content a hasher accepts."""
 
     PHOTO = "photo"
+    VIDEO = "video"
     FILE = "file"
 
 
@@ -29,6 +31,8 @@ class IndexKind(StrEnum):
 
     EXACT = "exact"
     HAMMING = "hamming"
+    #: Per-frame hashes matched as aligned segments in time (video, audio).
+    SEGMENT = "segment"
 
 
 class SignalType(ABC):
@@ -54,7 +58,14 @@ class SignalType(ABC):
 
     @classmethod
     def validate_quality(cls, quality: int | None) -> int | None:
-        """Return the quality unchanged, or raise InvalidInput if it is out of range."""
+        """Return the quality unchanged, or raise InvalidInput if it is out of range.
+
+        A quality is a score from 0 to 100 for every type; types without one take None.
+        """
+        if quality is not None and not 0 <= quality <= 100:
+            raise InvalidInput(
+                f"{cls.name} quality is 0-100; got {quality}", code="malformed_signal"
+            )
         return quality
 
     @classmethod
@@ -84,3 +95,12 @@ class PhotoHasher(ABC):
     @abstractmethod
     def hash_image_dihedral(cls, image: DecodedImage) -> dict[str, Signal]:
         """Hash the image under each of the 8 rotations and flips, keyed by transform."""
+
+
+class VideoHasher(ABC):
+    """Capability: hashes a decoded video from its sampled frames."""
+
+    @classmethod
+    @abstractmethod
+    def hash_video(cls, video: DecodedVideo) -> Signal:
+        """Hash the video; ``video.frames()`` decodes it (under its limits) on each call."""

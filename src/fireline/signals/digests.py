@@ -48,3 +48,16 @@ class Sha256Signal(_DigestSignal):
     name: ClassVar[str] = "sha256"
     algorithm: ClassVar[str] = "sha256"
     hex_length: ClassVar[int] = 64
+
+
+class VideoMd5Signal(_DigestSignal):
+    """MD5 of a video file's bytes: python-threatexchange's ``video_md5``.
+
+    Kept apart from ``md5`` so that a video's exact hash is banked and matched as a
+    video's, as python-threatexchange and HMA do.
+    """
+
+    name: ClassVar[str] = "video_md5"
+    content_types: ClassVar[frozenset[ContentType]] = frozenset({ContentType.VIDEO})
+    algorithm: ClassVar[str] = "md5"
+    hex_length: ClassVar[int] = 32

@@ -70,12 +70,6 @@ class PdqSignal(SignalType, PhotoHasher):
         return (int(a, 16) ^ int(b, 16)).bit_count()
 
     @classmethod
-    def validate_quality(cls, quality: int | None) -> int | None:
-        if quality is not None and not 0 <= quality <= 100:
-            raise InvalidInput(f"pdq quality is 0-100; got {quality}", code="malformed_signal")
-        return quality
-
-    @classmethod
     def too_low_quality(cls, quality: int | None) -> bool:
         return quality is not None and quality < cls.min_quality
 

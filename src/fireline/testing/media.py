@@ -1,18 +1,22 @@
 """Synthetic, benign test media, generated deterministically from a seed.
 
 Nothing here is real content and nothing is downloaded: every image is drawn from
-gradients, shapes and noise, so tests and benchmarks can hash "photos" without holding
-any. The same seed gives the same pixels on every machine (numpy's PCG64 and Pillow's
-drawing are both deterministic).
+gradients, shapes and noise, and every video is a slow pan over such images encoded with
+PyAV, so tests and benchmarks can hash "photos" and "videos" without holding any. The
+same seed gives the same pixels on every machine (numpy's PCG64 and Pillow's drawing are
+both deterministic), and the same video bytes with the same PyAV build.
 """
 
 from __future__ import annotations
 
+import functools
 import io
 import struct
 import zlib
+from fractions import Fraction
 from typing import Literal, get_args
 
+import av
 import numpy as np
 import numpy.typing as npt
 from PIL import Image, ImageDraw, ImageEnhance, ImageOps
@@ -184,3 +188,155 @@ def truncated_jpeg(seed: int, size: tuple[int, int] = (320, 240)) -> bytes:
 def _png_chunk(kind: bytes, body: bytes) -> bytes:
     crc = zlib.crc32(kind + body) & 0xFFFFFFFF
     return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", crc)
+
+
+# -- video ---------------------------------------------------------------------------
+
+#: Bars ``synthetic_video`` can add: letterbox (top and bottom) or pillarbox (the sides).
+VideoBorder = Literal["letterbox", "pillarbox"]
+
+#: Muxers such as Matroska's write a random segment id and the library version unless
+#: told to be bit-exact; with it, the same arguments give the same bytes.
+_BITEXACT = {"fflags": "+bitexact"}
+
+#: How far the camera pans across each scene, in pixels per second (x, y). Slow enough
+#: that frames half a second apart stay well within PDQ's match distance.
+PAN_PER_SECOND = (2, 1)
+
+
+def synthetic_frame(
+    seed: int, timestamp: float, size: tuple[int, int] = (320, 240), scene_seconds: float = 3.0
+) -> Image.Image:
+    """The picture of ``synthetic_video(seed, ...)`` at ``timestamp``, before any edit.
+
+    Scenes are ``random_photo`` images that change every ``scene_seconds``; within a
+    scene the view pans slowly, so consecutive frames differ a little and scenes a lot.
+    """
+    width, height = size
+    scene = int(timestamp // scene_seconds)
+    into = timestamp - scene * scene_seconds
+    dx, dy = int(PAN_PER_SECOND[0] * into), int(PAN_PER_SECOND[1] * into)
+    return _scene(seed, scene, size, scene_seconds).crop((dx, dy, dx + width, dy + height))
+
+
+@functools.lru_cache(maxsize=8)
+def _scene(seed: int, scene: int, size: tuple[int, int], scene_seconds: float) -> Image.Image:
+    # Cached: every frame of a scene is cut from the same canvas (crop copies it).
+    margin_x = int(PAN_PER_SECOND[0] * scene_seconds) + 1
+    margin_y = int(PAN_PER_SECOND[1] * scene_seconds) + 1
+    return random_photo(seed * 7919 + scene, (size[0] + margin_x, size[1] + margin_y))
+
+
+def synthetic_video(
+    seed: int,
+    seconds: float = 4.0,
+    *,
+    fps: int | Fraction = 10,
+    size: tuple[int, int] = (320, 240),
+    codec: str = "libx264",
+    container: str = "mp4",
+    border: VideoBorder | None = None,
+    mirror: bool = False,
+    scene_seconds: float = 3.0,
+) -> bytes:
+    """A benign synthetic video, encoded with PyAV: the same bytes for the same arguments.
+
+    ``codec`` is an FFmpeg encoder (``libx264``, ``mpeg4``, ...), ``container`` an FFmpeg
+    muxer (``mp4``, ``matroska``, ``mpegts``, ``h264`` for a raw stream). ``border`` shrinks
+    the picture to 3/4 of the height (letterbox) or width (pillarbox) and fills the rest
+    with black bars, keeping ``size``; ``mirror`` flips it left to right.
+    """
+    width, height = size
+    frames = [
+        _video_edit(synthetic_frame(seed, float(n / fps), size, scene_seconds), border, mirror)
+        for n in range(round(seconds * fps))
+    ]
+    out = io.BytesIO()
+    with av.open(out, mode="w", format=container, options=_BITEXACT) as output:
+        stream = output.add_stream(codec, rate=fps)
+        assert isinstance(stream, av.VideoStream), f"{codec!r} is not a video encoder"
+        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+        # One thread: encoders that split work across threads may not be bit-exact.
+        stream.codec_context.thread_count = 1
+        if codec == "libx264":
+            stream.options = {"crf": "18", "preset": "veryfast"}
+        else:
+            stream.bit_rate = 2_000_000
+        for image in frames:
+            frame = av.VideoFrame.from_ndarray(np.asarray(image, dtype=np.uint8), format="rgb24")
+            output.mux(stream.encode(frame))
+        output.mux(stream.encode(None))
+    return out.getvalue()
+
+
+def _video_edit(image: Image.Image, border: VideoBorder | None, mirror: bool) -> Image.Image:
+    if mirror:
+        image = ImageOps.mirror(image)
+    if border is None:
+        return image
+    width, height = image.size
+    if border == "letterbox":
+        inner = (width, height * 3 // 4)
+    elif border == "pillarbox":
+        inner = (width * 3 // 4, height)
+    else:
+        raise ValueError(f"unknown border {border!r}; known: letterbox, pillarbox")
+    canvas = Image.new("RGB", (width, height))
+    canvas.paste(
+        image.resize(inner, Image.Resampling.BILINEAR),
+        ((width - inner[0]) // 2, (height - inner[1]) // 2),
+    )
+    return canvas
+
+
+def truncated_video(
+    seed: int, seconds: float = 4.0, *, container: str = "matroska", keep: float = 0.5
+) -> bytes:
+    """``synthetic_video(seed, seconds)`` in ``container``, cut off after ``keep`` of its bytes.
+
+    A cut MP4 loses its index (written last) and cannot be opened; a cut Matroska file
+    opens and decodes up to the cut, but declares the full length.
+    """
+    whole = synthetic_video(seed, seconds, container=container)
+    return whole[: int(len(whole) * keep)]
+
+
+def long_video(seconds: float, *, container: str = "mp4") -> bytes:
+    """A tiny video whose two frames lie ``seconds`` apart: a long duration in few bytes."""
+    out = io.BytesIO()
+    with av.open(out, mode="w", format=container, options=_BITEXACT) as output:
+        stream = output.add_stream("mpeg4", rate=1)
+        stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv420p"
+        stream.codec_context.time_base = Fraction(1, 1)
+        for n, pts in enumerate((0, int(seconds))):
+            pixels = np.full((48, 64, 3), 60 + 120 * n, dtype=np.uint8)
+            frame = av.VideoFrame.from_ndarray(pixels, format="rgb24")
+            frame.pts, frame.time_base = pts, Fraction(1, 1)
+            output.mux(stream.encode(frame))
+        output.mux(stream.encode(None))
+    return out.getvalue()
+
+
+def empty_video(*, container: str = "mp4") -> bytes:
+    """A well-formed container that was opened for video and closed with no frame in it."""
+    out = io.BytesIO()
+    with av.open(out, mode="w", format=container, options=_BITEXACT) as output:
+        stream = output.add_stream("mpeg4", rate=10)
+        stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv420p"
+        output.start_encoding()
+    return out.getvalue()
+
+
+def audio_only(seconds: float = 1.0, *, container: str = "mp4") -> bytes:
+    """A container holding a sine tone and no video stream at all."""
+    rate = 16000
+    out = io.BytesIO()
+    with av.open(out, mode="w", format=container, options=_BITEXACT) as output:
+        stream = output.add_stream("aac", rate=rate, layout="mono")
+        tone = np.sin(2 * np.pi * 440 * np.arange(int(seconds * rate)) / rate)
+        samples = (0.2 * tone).astype(np.float32)[np.newaxis, :]
+        frame = av.AudioFrame.from_ndarray(samples, format="fltp", layout="mono")
+        frame.sample_rate = rate
+        output.mux(stream.encode(frame))
+        output.mux(stream.encode(None))
+    return out.getvalue()

@@ -10,8 +10,15 @@ from starlette.concurrency import run_in_threadpool
 
 from fireline.domain import InvalidInput
 from fireline.services import ExchangeFormat, parse_content_type, parse_signal
-from fireline.services.interchange import export_lines, import_lines
-from fireline.web.bodies import dual_body, is_multipart, read_json, read_upload, require_body_kind
+from fireline.services.interchange import export_lines, import_lines, split_lines
+from fireline.web.bodies import (
+    content_type_query,
+    dual_body,
+    is_multipart,
+    read_json,
+    read_upload,
+    require_body_kind,
+)
 from fireline.web.deps import AdminKey, ContainerDep, MatcherKey
 from fireline.web.schemas import (
     BankCreate,
@@ -109,7 +116,7 @@ async def add_entries(
     request: Request,
     container: ContainerDep,
     key: AdminKey,
-    content_type: Annotated[str, Query(description="For uploads: photo or file")] = "photo",
+    content_type: Annotated[str, content_type_query("For uploads: photo, video or file")] = "photo",
 ) -> EntriesCreated:
     """Add content (multipart ``file``, hashed on the way in) or signals (JSON)."""
     require_body_kind(request)
@@ -161,7 +168,20 @@ def retract_entry(
     return EntryPublic.from_domain(container.banks.retract(entry_id=entry_id, reason=reason))
 
 
-@router.get("/banks/{name}/export", responses=_ERRORS)
+_EXPORT_BODY = {"schema": {"type": "string"}}
+
+
+@router.get(
+    "/banks/{name}/export",
+    response_class=StreamingResponse,
+    responses={
+        200: {
+            "description": "The bank, one entry per line",
+            "content": {"application/x-ndjson": _EXPORT_BODY, "text/plain": _EXPORT_BODY},
+        },
+        **_ERRORS,
+    },
+)
 def export_bank(
     name: str,
     container: ContainerDep,
@@ -209,7 +229,7 @@ async def import_bank(
         lambda: import_lines(
             container.banks,
             bank=name,
-            lines=text.splitlines(),
+            lines=split_lines(text),
             fmt=format,
             labels=tuple(label or ()),
             default_signal_type=signal_type,

@@ -9,6 +9,7 @@ from starlette.concurrency import run_in_threadpool
 
 from fireline.services import parse_content_type, parse_signal
 from fireline.web.bodies import (
+    content_type_query,
     dual_body,
     is_multipart,
     read_json,
@@ -34,7 +35,8 @@ async def hash_content(
     container: ContainerDep,
     _key: MatcherKey,
     content_type: Annotated[
-        str, Query(description="photo (PDQ + digests) or file (digests)")
+        str,
+        content_type_query("photo (PDQ + digests), video (vPDQ + video_md5) or file (digests)"),
     ] = "photo",
 ) -> HashPublic:
     """Hash an uploaded file (multipart field ``file``); nothing is stored."""
@@ -47,14 +49,14 @@ async def hash_content(
 @router.post(
     "/match",
     response_model=MatchesPublic,
-    responses=_ERRORS,
+    responses=error_responses(401, 403, 404, 413, 415, 422),
     openapi_extra=dual_body(MatchRequest),
 )
 async def match(
     request: Request,
     container: ContainerDep,
     _key: MatcherKey,
-    content_type: Annotated[str, Query(description="For uploads: photo or file")] = "photo",
+    content_type: Annotated[str, content_type_query("For uploads: photo, video or file")] = "photo",
     dihedral: Annotated[
         bool | None,
         Query(description="Also match rotated/mirrored copies (default: FIRELINE_MATCH_DIHEDRAL)"),
