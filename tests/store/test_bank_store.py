@@ -236,6 +236,22 @@ def test_adding_a_stored_signal_returns_the_existing_entry(store: Store) -> None
     assert store.banks.get_bank("tvec").entry_count == 2
 
 
+@pytest.mark.parametrize("length", [10_000, 1_000_000])
+def test_long_signal_values_are_stored_and_deduplicated(store: Store, length: int) -> None:
+    # A vPDQ signal of a long video is megabytes of text; indexes must not hold it whole.
+    make_bank(store)
+    long_a, long_b = "a" * length, "a" * (length - 1) + "b"
+    added = store.banks.add_entries(
+        "tvec", [NewEntry(signal_type="vpdq", value=v) for v in (long_a, long_b)], contributor="c"
+    ).added
+    assert [e.value for e in added] == [long_a, long_b]
+    again = store.banks.add_entries(
+        "tvec", [NewEntry(signal_type="vpdq", value=long_a)], contributor="c"
+    )
+    assert (again.added, again.existing) == ((), (added[0],))
+    assert dict(store.banks.active_signals("vpdq")) == {e.id: e.value for e in added}
+
+
 def test_duplicates_within_one_batch_collapse_to_the_first(store: Store) -> None:
     make_bank(store)
     result = store.banks.add_entries(

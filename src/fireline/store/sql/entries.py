@@ -31,7 +31,13 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from fireline.domain import ChangeKind, Entry, NewEntry, NotFound
-from fireline.store.sql.tables import BankRow, EntryChangeRow, EntryRow, UtcDateTime
+from fireline.store.sql.tables import (
+    BankRow,
+    EntryChangeRow,
+    EntryRow,
+    UtcDateTime,
+    value_digest,
+)
 
 # Bound parameters per IN (...) lookup: few round trips, well under every backend's limit
 # (SQLite 32766, PostgreSQL 65535).
@@ -128,17 +134,19 @@ def active_entries(
     found: dict[tuple[str, str], Entry] = {}
     for signal_type, values in by_type.items():
         for chunk in chunks(values):
-            # Equality on (bank, type) and IN on value: a range scan of the partial index.
+            # Equality on (bank, type) and IN on the digest: a range scan of the partial
+            # index. The value itself is compared too, so a digest collision cannot merge.
             rows = conn.execute(
                 select_entries().where(
                     EntryRow.bank_id == bank_id,
                     EntryRow.signal_type == signal_type,
-                    EntryRow.value.in_(chunk),
+                    EntryRow.value_digest.in_([value_digest(v) for v in chunk]),
                     EntryRow.retracted_at.is_(None),
                 )
             )
             for row in rows:
-                found[(row.signal_type, row.value)] = entry_from_row(row)
+                if (row.signal_type, row.value) in keys:
+                    found[(row.signal_type, row.value)] = entry_from_row(row)
     return found
 
 
@@ -167,6 +175,7 @@ def insert_entries(
                     "bank_id": bank.id,
                     "signal_type": new.signal_type,
                     "value": new.value,
+                    "value_digest": value_digest(new.value),
                     "quality": new.quality,
                     "labels": json.dumps(list(new.labels)),
                     "note": new.note,
@@ -224,13 +233,21 @@ def _insert_rows_postgres(
         func.unnest(
             bindparam("signal_types", [e.signal_type for e in entries], ARRAY(String())),
             bindparam("values", [e.value for e in entries], ARRAY(Text())),
+            bindparam("digests", [value_digest(e.value) for e in entries], ARRAY(String())),
             bindparam("qualities", [e.quality for e in entries], ARRAY(Integer())),
             bindparam("labels", [json.dumps(list(e.labels)) for e in entries], ARRAY(Text())),
             bindparam("notes", [e.note for e in entries], ARRAY(Text())),
             bindparam("items", [e.item for e in entries], ARRAY(Text())),
         )
         .table_valued(
-            "signal_type", "value", "quality", "labels", "note", "item", with_ordinality="ord"
+            "signal_type",
+            "value",
+            "value_digest",
+            "quality",
+            "labels",
+            "note",
+            "item",
+            with_ordinality="ord",
         )
         .render_derived(name="batch")
     )
@@ -238,6 +255,7 @@ def _insert_rows_postgres(
         literal(bank_id, Integer()),
         rows.c.signal_type,
         rows.c.value,
+        rows.c.value_digest,
         rows.c.quality,
         rows.c.labels,
         rows.c.note,
@@ -252,6 +270,7 @@ def _insert_rows_postgres(
                 "bank_id",
                 "signal_type",
                 "value",
+                "value_digest",
                 "quality",
                 "labels",
                 "note",

@@ -5,6 +5,7 @@ Rows stay inside store.sql: repositories turn them into domain dataclasses.
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime
 from typing import Any
 
@@ -58,6 +59,11 @@ class UtcDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)  # type: ignore[no-any-return]
 
 
+def value_digest(value: str) -> str:
+    """The digest stored beside a signal value, by which it is indexed."""
+    return hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
@@ -80,7 +86,7 @@ class EntryRow(Base):
     __tablename__ = "entries"
     __table_args__ = (
         Index("ix_entries_bank_id_id", "bank_id", "id"),
-        Index("ix_entries_signal_type_value", "signal_type", "value"),
+        Index("ix_entries_signal_type_value_digest", "signal_type", "value_digest"),
         {"sqlite_autoincrement": True},
     )
 
@@ -88,6 +94,9 @@ class EntryRow(Base):
     bank_id: Mapped[int] = mapped_column(ForeignKey("banks.id", ondelete="CASCADE"))
     signal_type: Mapped[str] = mapped_column(String(64))
     value: Mapped[str] = mapped_column(Text)
+    # SHA-256 of value: indexes hold the digest, not the value, whose length is unbounded
+    # (a vPDQ signal of a long video runs to megabytes; PostgreSQL caps index rows at 8 KB).
+    value_digest: Mapped[str] = mapped_column(String(64))
     quality: Mapped[int | None] = mapped_column(Integer)
     labels: Mapped[str] = mapped_column(Text)  # a JSON array of label strings
     note: Mapped[str] = mapped_column(Text)
@@ -104,7 +113,7 @@ Index(
     "uq_entries_active_signal",
     EntryRow.bank_id,
     EntryRow.signal_type,
-    EntryRow.value,
+    EntryRow.value_digest,
     unique=True,
     sqlite_where=EntryRow.retracted_at.is_(None),
     postgresql_where=EntryRow.retracted_at.is_(None),

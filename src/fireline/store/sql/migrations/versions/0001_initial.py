@@ -45,6 +45,7 @@ def upgrade() -> None:
         sa.Column("bank_id", sa.Integer(), nullable=False),
         sa.Column("signal_type", sa.String(64), nullable=False),
         sa.Column("value", sa.Text(), nullable=False),
+        sa.Column("value_digest", sa.String(length=64), nullable=False),
         sa.Column("quality", sa.Integer(), nullable=True),
         sa.Column("labels", sa.Text(), nullable=False),
         sa.Column("note", sa.Text(), nullable=False),
@@ -60,12 +61,14 @@ def upgrade() -> None:
         sqlite_autoincrement=True,
     )
     op.create_index("ix_entries_bank_id_id", "entries", ["bank_id", "id"])
-    op.create_index("ix_entries_signal_type_value", "entries", ["signal_type", "value"])
+    op.create_index(
+        "ix_entries_signal_type_value_digest", "entries", ["signal_type", "value_digest"]
+    )
     # One active entry per signal per bank (dedupe lookups, active counts).
     op.create_index(
         "uq_entries_active_signal",
         "entries",
-        ["bank_id", "signal_type", "value"],
+        ["bank_id", "signal_type", "value_digest"],
         unique=True,
         sqlite_where=sa.text("retracted_at IS NULL"),
         postgresql_where=sa.text("retracted_at IS NULL"),
@@ -104,7 +107,7 @@ def downgrade() -> None:
     op.drop_table("api_keys")
     op.drop_table("entry_changes")
     op.drop_index("uq_entries_active_signal", table_name="entries")
-    op.drop_index("ix_entries_signal_type_value", table_name="entries")
+    op.drop_index("ix_entries_signal_type_value_digest", table_name="entries")
     op.drop_index("ix_entries_bank_id_id", table_name="entries")
     op.drop_table("entries")
     op.drop_table("banks")
