@@ -309,11 +309,12 @@ def test_adding_only_existing_signals_keeps_the_version(store: Store) -> None:
 
 def test_a_large_batch_is_added_whole(store: Store) -> None:
     make_bank(store)
+    # The first batch is large enough to refresh PostgreSQL's planner statistics.
     news = [md5(f"{i:032x}") for i in range(12_000)]
-    first = store.banks.add_entries("tvec", news[:7_000], contributor="c")
+    first = store.banks.add_entries("tvec", news[:10_000], contributor="c")
     second = store.banks.add_entries("tvec", news, contributor="c")
-    assert (len(first.added), len(second.added), len(second.existing)) == (7_000, 5_000, 7_000)
-    assert [e.value for e in second.added] == [n.value for n in news[7_000:]]
+    assert (len(first.added), len(second.added), len(second.existing)) == (10_000, 2_000, 10_000)
+    assert [e.value for e in second.added] == [n.value for n in news[10_000:]]
     assert second.existing == first.added
     assert store.banks.get_bank("tvec").entry_count == 12_000
     assert sum(1 for _ in store.banks.active_signals("md5")) == 12_000

@@ -46,7 +46,7 @@ def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
 
 class SignalIn(_Strict):
     signal_type: str = Field(examples=["pdq"])
-    value: str = Field(max_length=10_000)
+    value: str = Field(max_length=2_000_000)
     quality: int | None = None
 
 

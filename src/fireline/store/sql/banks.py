@@ -9,8 +9,19 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Row, Select, delete, func, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Row,
+    Select,
+    delete,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from fireline.domain import (
     AddedEntries,
@@ -61,6 +72,26 @@ _BANK_COLUMNS = (
     BankRow.version,
     BankRow.created_at,
 )
+
+
+#: A batch this large changes the tables' shape enough to refresh planner statistics.
+ANALYZE_AFTER_ROWS = 10_000
+
+
+def refresh_statistics(engine: Engine) -> None:
+    """ANALYZE the entry tables on PostgreSQL after a bulk import (best effort).
+
+    Without fresh statistics the planner scans the whole change log for the few newest
+    rows until autovacuum runs, which slowed add-to-matchable from ~10 to ~30 ms.
+    """
+    if engine.dialect.name != "postgresql":
+        return
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("ANALYZE entries, entry_changes"))
+            conn.commit()
+    except SQLAlchemyError:
+        return  # the import is committed; statistics will catch up with autovacuum
 
 
 def _select_banks() -> Select[*tuple[Any, ...]]:
@@ -226,7 +257,9 @@ class SqlBankStore:
                     existing.append(by_key[key])
                 else:
                     seen.add(key)
-            return AddedEntries(added=tuple(added), existing=tuple(existing))
+        if len(added) >= ANALYZE_AFTER_ROWS:
+            refresh_statistics(self._engine)
+        return AddedEntries(added=tuple(added), existing=tuple(existing))
 
     def get_entry(self, entry_id: int) -> Entry:
         require_entry_id(entry_id)
