@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test sysdeps lint typecheck layers pytest bench clean
+.PHONY: run test sysdeps bench clean
 
 # Debian packages the dev extras need: the vPDQ reference (`vpdq`, used by the interop
 # tests) builds from source against FFmpeg's development libraries with CMake and a C++
