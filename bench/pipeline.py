@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import os
 import resource
-import socket
 import statistics
 import subprocess
 import sys
@@ -49,6 +48,7 @@ from fireline.services import HashingService
 from fireline.services.interchange import ExchangeFormat, import_lines
 from fireline.settings import Settings
 from fireline.testing.media import encode, random_photo
+from fireline.testing.server import running_server
 
 BANK = "bench"
 RESULTS = Path(__file__).resolve().parent / "results" / "pipeline.json"
@@ -221,22 +221,14 @@ def in_process(
     return results
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @contextmanager
 def served(folder: Path) -> Iterator[str]:
-    """A migrated ``fireline serve`` on a free loopback port; terminated on exit."""
-    port = free_port()
+    """A migrated ``fireline serve`` on a free loopback port; stopped on exit."""
     env = {
         **os.environ,
         "FIRELINE_DATA_DIR": str(folder / "var"),
         "FIRELINE_ADMIN_KEY": ADMIN_KEY,
         "FIRELINE_HOST": "127.0.0.1",
-        "FIRELINE_PORT": str(port),
     }
     env.pop("FIRELINE_DATABASE_URL", None)
     subprocess.run(
@@ -246,37 +238,8 @@ def served(folder: Path) -> Iterator[str]:
         capture_output=True,
         timeout=120,
     )
-    log = (folder / "server.log").open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "fireline", "serve"],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                log.flush()
-                raise RuntimeError(
-                    f"the server did not start:\n{(folder / 'server.log').read_text()}"
-                )
-            time.sleep(0.1)
-        yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
+    with running_server(env=env) as server:
+        yield server.base_url
 
 
 def over_http(

@@ -3,11 +3,7 @@
 from __future__ import annotations
 
 import re
-import signal
 import socket
-import subprocess
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -15,46 +11,22 @@ import httpx
 import pytest
 
 from fireline.services.demo import DEMO_BANK, DEMO_IMAGES
+from fireline.testing.server import running_server
 from tests.cli.conftest import Cli
-from tests.cli.scripts import FIRELINE, fireline, free_port
+from tests.cli.scripts import FIRELINE, fireline
 
 KEY = re.compile(r"flk_[A-Za-z0-9_-]{20,}")
 
 
 @contextmanager
 def serving(*args: str) -> Iterator[tuple[str, list[str]]]:
-    """A running `fireline serve`; yields its base URL and its stderr lines so far."""
-    port = free_port()
-    process = subprocess.Popen(
-        [str(FIRELINE), "serve", "--port", str(port), *args],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    assert process.stderr is not None
-    lines: list[str] = []
-    reader = threading.Thread(target=lambda: lines.extend(process.stderr or ()), daemon=True)
-    reader.start()
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert process.poll() is None, "".join(lines)
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "".join(lines)
-            time.sleep(0.1)
-        yield base, lines
-    finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            assert process.wait(timeout=30) == 0, "".join(lines)
-        finally:
-            process.kill()
-            reader.join(timeout=5)
+    """A running `fireline serve`; yields its base URL and its output lines so far.
+
+    On exit it is stopped with SIGINT, which must end it with status 0.
+    """
+    with running_server(*args, command=[str(FIRELINE)], ready_path="/healthz") as server:
+        yield server.base_url, server.output
+    assert server.process.returncode == 0, server.log
 
 
 def test_first_run_prints_an_admin_key_once_and_seeds_the_demo(cli: Cli) -> None:

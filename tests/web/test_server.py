@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,14 +12,9 @@ import httpx
 import pytest
 
 from fireline.testing.media import edited, encode, random_photo
+from fireline.testing.server import running_server
 
 ADMIN = "flk_server_test_admin_key_0123456789"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _fireline(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -37,39 +30,15 @@ def _fireline(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[st
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
-    port = _free_port()
     env = {
         **os.environ,
         "FIRELINE_DATA_DIR": str(tmp_path / "var"),
         "FIRELINE_ADMIN_KEY": ADMIN,
-        "FIRELINE_PORT": str(port),
     }
     upgraded = _fireline("db", "upgrade", env=env)
     assert upgraded.returncode == 0, upgraded.stderr
-    process = subprocess.Popen(
-        [sys.executable, "-m", "fireline", "serve", "--seed-demo"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                output = process.stdout.read() if process.stdout else ""
-                pytest.fail(f"server did not start:\n{output}")
-            time.sleep(0.1)
-        yield base, env
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
+    with running_server("--seed-demo", env=env) as running:
+        yield running.base_url, env
 
 
 def test_served_api_matches_the_seeded_demo_bank(server: tuple[str, dict[str, str]]) -> None:
@@ -109,32 +78,15 @@ def test_an_entry_added_by_the_cli_is_matched_by_the_server_at_once(
 
 
 def test_several_workers_serve_the_same_banks(tmp_path: Path) -> None:
-    port = _free_port()
     env = {
         **os.environ,
         "FIRELINE_DATA_DIR": str(tmp_path / "var"),
         "FIRELINE_ADMIN_KEY": ADMIN,
     }
     assert _fireline("db", "upgrade", env=env).returncode == 0
-    process = subprocess.Popen(
-        [sys.executable, "-m", "fireline", "serve", "--port", str(port), "--workers", "2"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
     headers = {"X-API-Key": ADMIN}
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert process.poll() is None and time.monotonic() < deadline, "no server"
-            time.sleep(0.1)
+    with running_server("--workers", "2", env=env) as running:
+        base = running.base_url
         signal = {"signal_type": "md5", "value": "5" * 32}
         created = httpx.post(f"{base}/v1/banks", json={"name": "w"}, headers=headers)
         assert created.status_code == 201
@@ -146,9 +98,6 @@ def test_several_workers_serve_the_same_banks(tmp_path: Path) -> None:
         for _ in range(20):
             response = httpx.post(f"{base}/v1/match", json={"signals": [signal]}, headers=headers)
             assert response.json()["matched"] is True
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
 
 
 def test_workers_refuse_an_in_memory_store() -> None:
