@@ -114,3 +114,16 @@ def test_a_banked_video_does_not_break_photo_matching(container: Container) -> N
     assert [m.entry.signal_type for m in by_video.matches] == ["video_md5"]
     (vpdq,) = [e for e in added.added if e.signal_type == "vpdq"]
     assert container.matcher.match_signals([Signal("vpdq", vpdq.value)]).matches == ()
+
+
+def test_a_burst_of_changes_is_applied_in_order(container: Container) -> None:
+    # Added, retracted and re-added within one refresh: the last word wins.
+    container.banks.create(name="a")
+    container.matcher.refresh()
+    values = [f"{i:032x}" for i in range(50)]
+    added = container.banks.add_signals(bank="a", signals=[Signal("md5", v) for v in values]).added
+    container.banks.retract(entry_id=added[0].id)
+    (again,) = container.banks.add_signals(bank="a", signals=[Signal("md5", values[0])]).added
+    container.banks.retract(entry_id=added[1].id)
+    result = container.matcher.match_signals([Signal("md5", v) for v in values[:3]])
+    assert sorted(m.entry.id for m in result.matches) == sorted([again.id, added[2].id])

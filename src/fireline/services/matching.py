@@ -11,7 +11,15 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 
-from fireline.domain import ChangeKind, InvalidInput, Match, MatchResult, Refusal, Signal
+from fireline.domain import (
+    ChangeKind,
+    EntryChange,
+    InvalidInput,
+    Match,
+    MatchResult,
+    Refusal,
+    Signal,
+)
 from fireline.index import SignalIndex, index_for
 from fireline.services.banking import LOW_QUALITY
 from fireline.services.hashing import HashingService
@@ -146,16 +154,33 @@ class Matcher:
             return
         while True:
             changes = self.store.changes_since(self._seq, limit=CHANGE_PAGE)
-            for change in changes:
-                index = self._indexes.get(change.signal_type)
-                if index is not None:
-                    if change.kind is ChangeKind.ADDED:
-                        index.add([change.entry_id], [change.value])
-                    else:
-                        index.remove([change.entry_id])
-                self._seq = change.seq
+            self._apply(changes)
             if len(changes) < CHANGE_PAGE:
                 return
+
+    def _apply(self, changes: Sequence[EntryChange]) -> None:
+        """Apply changes in order, adding runs of new entries in bulk (a big import)."""
+        indexes = self._indexes
+        assert indexes is not None
+        pending: dict[str, tuple[list[int], list[str]]] = {}
+
+        def flush(signal_type: str) -> None:
+            ids, values = pending.pop(signal_type, ([], []))
+            if ids:
+                indexes[signal_type].add(ids, values)
+
+        for change in changes:
+            if change.signal_type in indexes:
+                if change.kind is ChangeKind.ADDED:
+                    ids, values = pending.setdefault(change.signal_type, ([], []))
+                    ids.append(change.entry_id)
+                    values.append(change.value)
+                else:
+                    flush(change.signal_type)  # an entry may be added, then retracted
+                    indexes[change.signal_type].remove([change.entry_id])
+            self._seq = change.seq
+        for signal_type in list(pending):
+            flush(signal_type)
 
     def _load_snapshot(self) -> None:
         # Read the log position first: changes after it are re-applied, and adds and
