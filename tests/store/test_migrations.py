@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -9,7 +11,7 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import Engine, inspect
 
 from fireline.domain import StorageError
 from fireline.store.sql import SqlStore, current_revision, make_engine, upgrade
@@ -17,7 +19,15 @@ from fireline.store.sql.engine import writing
 from fireline.store.sql.migrate import alembic_config, head_revision
 from fireline.store.sql.tables import Base
 
-TABLES = {"alembic_version", "api_keys", "banks", "entries", "entry_changes"}
+TABLES = {
+    "alembic_version",
+    "api_keys",
+    "banks",
+    "entries",
+    "entry_changes",
+    "watch_events",
+    "watches",
+}
 
 
 def test_upgrade_reaches_head_and_is_idempotent(database_url: str) -> None:
@@ -127,3 +137,47 @@ def test_unsupported_database_urls_are_refused(url: str) -> None:
 def test_an_unreachable_server_is_a_storage_error() -> None:
     with pytest.raises(StorageError):
         SqlStore("postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=2")
+
+
+def test_a_connection_waits_for_a_writer_before_switching_a_fresh_file_to_wal(
+    tmp_path: Path,
+) -> None:
+    # Switching to WAL takes an exclusive lock, for which SQLite does not call the busy
+    # handler: while another process writes the new file in its first (rollback-journal)
+    # transaction, the switch fails at once unless it is retried.
+    path = tmp_path / "fresh.db"
+    writer = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    writer.execute("BEGIN IMMEDIATE")
+    writer.execute("CREATE TABLE t (x INTEGER)")
+    timer = threading.Timer(0.3, lambda: writer.execute("COMMIT"))
+    timer.start()
+    engine = make_engine(f"sqlite:///{path.as_posix()}")
+    try:
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+    finally:
+        timer.join()
+        engine.dispose()
+        writer.close()
+
+
+def test_many_connections_opening_a_fresh_sqlite_file_at_once_all_get_wal(tmp_path: Path) -> None:
+    # Switching a new file to WAL takes an exclusive lock for which SQLite does not wait;
+    # every connection must still open (several processes start against one new file).
+    for attempt in range(5):
+        url = f"sqlite:///{(tmp_path / f'fresh{attempt}.db').as_posix()}"
+        engines = [make_engine(url) for _ in range(8)]
+        barrier = threading.Barrier(len(engines))
+
+        def open_one(engine: Engine, barrier: threading.Barrier = barrier) -> str:
+            barrier.wait()
+            with engine.connect() as conn:
+                return str(conn.exec_driver_sql("PRAGMA journal_mode").scalar())
+
+        try:
+            with ThreadPoolExecutor(max_workers=len(engines)) as pool:
+                modes = list(pool.map(open_one, engines))
+        finally:
+            for engine in engines:
+                engine.dispose()
+        assert modes == ["wal"] * len(engines)

@@ -7,6 +7,8 @@ back, so nothing it did is kept.
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -21,10 +23,9 @@ from fireline.domain import FirelineError, StorageError
 # starts with BEGIN IMMEDIATE, taking the write lock up front instead of failing midway.
 WRITE = "fireline_write"
 
+_BUSY_TIMEOUT_MS = 10_000
+
 _SQLITE_PRAGMAS = (
-    # First, so that the pragmas below also wait for a busy database instead of failing.
-    "PRAGMA busy_timeout=10000",
-    "PRAGMA journal_mode=WAL",
     # In WAL mode NORMAL may lose the last commits on power loss; a success must be durable.
     "PRAGMA synchronous=FULL",
     "PRAGMA foreign_keys=ON",
@@ -68,10 +69,38 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     try:
+        # First, so that the pragmas below also wait for a busy database instead of failing.
+        cursor.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
+        _ensure_wal(cursor)
         for pragma in _SQLITE_PRAGMAS:
             cursor.execute(pragma)
     finally:
         cursor.close()
+
+
+def _ensure_wal(cursor: Any) -> None:
+    # WAL is a property of the file: once set, later connections only read it. Switching
+    # needs an exclusive lock, and SQLite does not call the busy handler for that upgrade
+    # (it would deadlock two connections upgrading at once), so a fresh file opened by
+    # several processes at the same moment can see "database is locked" here. Retry until
+    # the busy timeout instead.
+    deadline = time.monotonic() + _BUSY_TIMEOUT_MS / 1000
+    delay = 0.005
+    while True:
+        mode = cursor.execute("PRAGMA journal_mode").fetchone()[0]
+        if str(mode).lower() == "wal":
+            return
+        try:
+            # In-memory databases answer "memory" and stay so; that is fine.
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                raise
+            if time.monotonic() >= deadline:
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 0.2)
 
 
 def _sqlite_begin(connection: Connection) -> None:
