@@ -5,7 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from fireline.live import SourcePolicy, WatchRunner
 from fireline.services import ApiKeyService, BankService, HashingService, Matcher
+from fireline.services.following import WatchSettings
+from fireline.services.watches import WatchService
 from fireline.settings import MEMORY_URL, Settings
 from fireline.signals import MediaLimits, SignalRegistry
 from fireline.store import MemoryStore, Store
@@ -22,8 +25,12 @@ class Container:
     banks: BankService
     matcher: Matcher
     keys: ApiKeyService
+    watches: WatchService
+    #: Runs watches started through the API in this process, under the server's policy.
+    watch_runner: WatchRunner
 
     def close(self) -> None:
+        self.watch_runner.stop_all()
         self.store.close()
 
 
@@ -80,17 +87,41 @@ def build(settings: Settings | None = None, *, store: Store | None = None) -> Co
         ),
         video_frames_per_second=settings.video_frames_per_second,
     )
+    matcher = Matcher(
+        store=store.banks,
+        registry=registry,
+        hashing=hashing,
+        pdq_threshold=settings.pdq_threshold,
+    )
+    watches = WatchService(
+        store=store.watches, banks=store.banks, matcher=matcher, settings=watch_settings(settings)
+    )
     return Container(
         settings=settings,
         store=store,
         registry=registry,
         hashing=hashing,
         banks=BankService(store=store.banks, registry=registry, hashing=hashing),
-        matcher=Matcher(
-            store=store.banks,
-            registry=registry,
-            hashing=hashing,
-            pdq_threshold=settings.pdq_threshold,
-        ),
+        matcher=matcher,
         keys=ApiKeyService(store=store.keys),
+        watches=watches,
+        watch_runner=WatchRunner(
+            watches=watches,
+            policy=SourcePolicy(
+                allow_private_addresses=settings.watch_allow_private_urls,
+                file_dir=settings.watch_file_dir,
+            ),
+            max_watches=settings.max_watches,
+        ),
+    )
+
+
+def watch_settings(settings: Settings) -> WatchSettings:
+    """The live limits watches run under, from settings."""
+    return WatchSettings(
+        stall_seconds=settings.watch_stall_seconds,
+        window_seconds=settings.watch_window_seconds,
+        frames_per_second=settings.watch_frames_per_second,
+        max_pixels=settings.max_image_pixels,
+        max_chunk_bytes=settings.max_upload_bytes,
     )

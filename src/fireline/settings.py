@@ -79,6 +79,43 @@ class Settings(BaseSettings):
     seed_demo: bool = Field(
         False, description="Seed the `demo` bank from generated images when it is missing."
     )
+    watch_stall_seconds: float = Field(
+        30.0,
+        gt=0,
+        le=3600,
+        description="A watched HLS stream with no new segment for this long stops as stalled; "
+        "a watched file that does not grow for this long has ended.",
+    )
+    watch_frames_per_second: float = Field(
+        2.0,
+        gt=0,
+        le=30,
+        description="Frames hashed per second of a live stream. Twice the file rate by "
+        "default, so three matching frames (what a match needs) arrive within 1.5 s.",
+    )
+    watch_window_seconds: float = Field(
+        120.0,
+        ge=10,
+        le=600,
+        description="Seconds of the newest frames of a live stream matched each time; older "
+        "frames are dropped.",
+    )
+    max_watches: int = Field(
+        4,
+        ge=0,
+        le=64,
+        description="Watches one server process runs at a time (0: none through the API).",
+    )
+    watch_file_dir: Path | None = Field(
+        None,
+        description="Directory under which the API may watch local files; unset: no file "
+        "sources through the API.",
+    )
+    watch_allow_private_urls: bool = Field(
+        False,
+        description="Let API watches and webhooks reach loopback, private and link-local "
+        "addresses (off: public addresses only, against request forgery).",
+    )
 
     @model_validator(mode="after")
     def _refuse_weak_secrets_in_production(self) -> Settings:

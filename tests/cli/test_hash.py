@@ -177,3 +177,11 @@ def test_truncated_video_exits_3_with_a_clear_message(tmp_path: Path) -> None:
     code, out, err = run("hash", "--content-type", "video", path)
     assert (code, out) == (3, "")
     assert "truncated" in err
+
+
+def test_a_video_is_told_from_its_header(tmp_path: Path) -> None:
+    path = tmp_path / "clip.bin"  # the name says nothing: the header does
+    path.write_bytes(synthetic_video(4, 3.0))
+    code, out, _ = run("hash", path)
+    assert code == 0
+    assert sorted(line.split(" ")[0] for line in out.splitlines()) == ["video_md5", "vpdq"]

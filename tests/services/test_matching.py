@@ -100,8 +100,7 @@ def test_too_many_signals_are_refused(container: Container) -> None:
         container.matcher.match_signals([Signal("md5", "0" * 32)] * 1001)
 
 
-def test_a_banked_video_does_not_break_photo_matching(container: Container) -> None:
-    # vpdq has no index yet: its entries are banked and skipped, never in the way.
+def test_videos_and_photos_match_side_by_side(container: Container) -> None:
     video = synthetic_video(3, 3.0)
     container.banks.create(name="mixed")
     added = container.banks.add_content(bank="mixed", data=video, content_type=ContentType.VIDEO)
@@ -111,9 +110,10 @@ def test_a_banked_video_does_not_break_photo_matching(container: Container) -> N
     result = container.matcher.match_content(photo)
     assert {m.entry.signal_type for m in result.matches} == {"pdq", "md5", "sha256"}
     by_video = container.matcher.match_content(video, content_type=ContentType.VIDEO)
-    assert [m.entry.signal_type for m in by_video.matches] == ["video_md5"]
+    assert sorted(m.entry.signal_type for m in by_video.matches) == ["video_md5", "vpdq"]
     (vpdq,) = [e for e in added.added if e.signal_type == "vpdq"]
-    assert container.matcher.match_signals([Signal("vpdq", vpdq.value)]).matches == ()
+    [match] = container.matcher.match_signals([Signal("vpdq", vpdq.value)]).matches
+    assert match.distance == 0 and match.segments[0].query_coverage == 1.0
 
 
 def test_a_burst_of_changes_is_applied_in_order(container: Container) -> None:

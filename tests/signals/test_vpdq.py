@@ -8,11 +8,12 @@ import random
 
 import pytest
 
-from fireline.domain import InvalidInput
+from fireline.domain import InvalidInput, Segment
 from fireline.signals import MediaLimits, open_video
 from fireline.signals.digests import VideoMd5Signal
 from fireline.signals.vpdq import (
     MAX_FRAMES,
+    FrameTable,
     VpdqFrame,
     VpdqSignal,
     format_vpdq,
@@ -20,6 +21,7 @@ from fireline.signals.vpdq import (
     hash_frames,
     parse_vpdq,
     parse_vpdq_text,
+    segments_between,
 )
 from fireline.testing import SignalTypeContract, flip_bits, random_hex
 from fireline.testing.media import synthetic_video
@@ -55,11 +57,10 @@ class TestVideoMd5Contract(SignalTypeContract):
 
 class TestVpdqContract(SignalTypeContract):
     signal_type = VpdqSignal
-    # Coverage is symmetric and 0 only on identical strings, but an excerpt is close
-    # to two unrelated videos that both contain it: no triangle inequality.
+    # A segment distance: an excerpt is at 0 from its source, and the query's frames
+    # are the ones counted.
     compare_is_metric = False
-    # The segment index is the next slice of issue 3; until then vpdq is not indexed.
-    has_index = False
+    compare_is_symmetric = False
     valid_cases = [
         # python-threatexchange's own form: three significant digits, ", " separators.
         (
@@ -96,7 +97,7 @@ class TestVpdqContract(SignalTypeContract):
         " " * (MAX_FRAMES * 100 + 1),
     ]
     close_pairs = [
-        (signal((H1, 100, 0), (H2, 100, 1)), signal((H1, 100, 0))),
+        (signal((H1, 100, 0)), signal((H1, 100, 0), (H2, 100, 1))),
         (signal((H1, 100, 0)), signal((flip_bits(H1, 31, random.Random(1)), 90, 7))),
     ]
     far_pairs = [
@@ -120,57 +121,130 @@ class TestVpdqContract(SignalTypeContract):
 
 
 @pytest.mark.parametrize(
-    ("a", "b", "distance"),
+    ("a", "b", "distance", "reverse"),
     [
-        (signal((H1, 100, 0)), signal((H1, 100, 0)), 0),
-        # Same frames, other timestamps or qualities: covered, but not the same string.
-        (signal((H1, 100, 0)), signal((H1, 100, 3)), 1),
-        (signal((H1, 100, 0)), signal((H1, 60, 0)), 1),
-        # An excerpt is fully covered by its source, whichever side it is on.
-        (signal((H1, 100, 0)), signal((H1, 100, 0), (H2, 100, 1), (H3, 100, 2)), 1),
-        (signal((H1, 100, 0), (H2, 100, 1), (H3, 100, 2)), signal((H2, 100, 5)), 1),
-        # Half of the better-covered video's frames are found.
-        (signal((H1, 100, 0), (H2, 100, 1)), signal((H1, 100, 0), (H3, 100, 1)), 50),
-        # One of three found (2/3 unmatched, rounded up); one of four on the other side.
-        (
-            signal((H1, 100, 0), (H2, 100, 1), (H3, 100, 2)),
-            signal(
-                (H1, 100, 0), *((flip_bits(H1, 128, random.Random(n)), 100, n) for n in (1, 2, 3))
-            ),
-            67,
-        ),
+        (signal((H1, 100, 0)), signal((H1, 100, 0)), 0, 0),
+        # Same frame, another time or quality: still the same one-frame video.
+        (signal((H1, 100, 0)), signal((H1, 100, 3)), 0, 0),
+        (signal((H1, 100, 0)), signal((H1, 60, 0)), 0, 0),
+        # One frame found of a two-frame query: fewer frames than a segment needs.
+        (signal((H1, 100, 0), (H2, 100, 1)), signal((H1, 100, 0), (H3, 100, 1)), 100, 100),
         # Within PDQ distance 31 a frame matches; at 32 it does not.
-        (signal((H1, 100, 0)), signal((flip_bits(H1, 31, random.Random(3)), 100, 0)), 1),
-        (signal((H1, 100, 0)), signal((flip_bits(H1, 32, random.Random(3)), 100, 0)), 100),
+        (signal((H1, 100, 0)), signal((flip_bits(H1, 31, random.Random(3)), 100, 0)), 0, 0),
+        (signal((H1, 100, 0)), signal((flip_bits(H1, 32, random.Random(3)), 100, 0)), 100, 100),
         # Frames below quality 50 never count: here nothing is left to compare.
-        (signal((H1, 49, 0)), signal((H1, 100, 1)), 100),
-        (signal((H1, 49, 0), (H2, 100, 1)), signal((H1, 100, 0), (H2, 100, 1)), 1),
+        (signal((H1, 49, 0)), signal((H1, 100, 1)), 100, 100),
+        # Counted on the query's side: one usable frame found (a segment), or one of two.
+        (signal((H1, 49, 0), (H2, 100, 1)), signal((H1, 100, 0), (H2, 100, 1)), 0, 100),
     ],
     ids=[
         "identical",
         "other-timestamp",
         "other-quality",
-        "excerpt-of-source",
-        "source-of-excerpt",
-        "half-covered",
-        "rounded-up",
+        "too-few-frames",
         "pdq-31-matches",
         "pdq-32-does-not",
         "low-quality-only",
         "low-quality-ignored",
     ],
 )
-def test_compare_is_coverage_of_the_better_covered_video(a: str, b: str, distance: int) -> None:
+def test_compare_small_cases(a: str, b: str, distance: int, reverse: int) -> None:
     assert VpdqSignal.compare(a, b) == distance
-    assert VpdqSignal.compare(b, a) == distance
+    assert VpdqSignal.compare(b, a) == reverse
+
+
+def scenes(rng: random.Random, seconds: int, scene: int = 3) -> list[VpdqFrame]:
+    """One frame per second; the picture changes every ``scene`` seconds."""
+    hashes = [random_hex(rng, 256) for _ in range(seconds // scene + 1)]
+    return [VpdqFrame(hashes[t // scene], 90, float(t)) for t in range(seconds)]
+
+
+def noisy(frames: list[VpdqFrame], rng: random.Random, start: float = 0.0) -> list[VpdqFrame]:
+    """The frames re-encoded (up to 12 bits changed) and re-timed from ``start``."""
+    base = frames[0].timestamp
+    return [
+        VpdqFrame(flip_bits(f.pdq_hex, rng.randint(0, 12), rng), 80, start + f.timestamp - base)
+        for f in frames
+    ]
+
+
+def segments(query: list[VpdqFrame], reference: list[VpdqFrame]) -> list[Segment]:
+    return segments_between(FrameTable.of(query), FrameTable.of(reference))
+
+
+def test_an_excerpt_inside_a_compilation_is_found_and_localised() -> None:
+    rng = random.Random(5)
+    source = scenes(rng, 600)
+    before, after = scenes(rng, 100), scenes(rng, 180)
+    excerpt = noisy(source[200:220], rng, start=100.0)
+    compilation = [*before, *excerpt, *noisy(after, rng, start=120.0)]
+    [found] = segments(compilation, source)
+    assert abs(found.query_start - 100) <= 2 and abs(found.query_end - 120) <= 2
+    assert abs(found.reference_start - 200) <= 2 and abs(found.reference_end - 220) <= 2
+    assert found.speed == pytest.approx(1.0, abs=0.1)
+    assert found.score == 100 and found.matched_frames == 20
+    assert found.query_coverage == pytest.approx(20 / 300, abs=0.01)
+    assert found.reference_coverage == pytest.approx(20 / 600, abs=0.01)
+    assert VpdqSignal.compare(format_vpdq(compilation), format_vpdq(source)) == 0
+
+
+@pytest.mark.parametrize("speed", [0.5, 0.8, 1.25, 2.0])
+def test_sped_up_and_slowed_down_copies_align(speed: float) -> None:
+    rng = random.Random(int(speed * 100))
+    source = scenes(rng, 300, scene=2)
+    # The copy shows source time 100 + speed * t at its own second t, for 30 source seconds.
+    copy = [
+        VpdqFrame(flip_bits(source[int(100 + speed * t)].pdq_hex, 6, rng), 80, float(t))
+        for t in range(int(30 / speed))
+    ]
+    [found] = segments(copy, source)
+    assert found.speed == pytest.approx(speed, rel=0.1)
+    assert abs(found.reference_start - 100) <= 2
+    assert abs(found.reference_end - 130) <= 2 + speed
+
+
+def test_two_excerpts_of_one_source_are_two_segments() -> None:
+    rng = random.Random(6)
+    source = scenes(rng, 400)
+    filler = scenes(rng, 60)
+    query = [
+        *noisy(source[50:80], rng, start=0.0),
+        *noisy(filler, rng, start=30.0),
+        *noisy(source[300:320], rng, start=90.0),
+    ]
+    first, second = segments(query, source)
+    assert abs(first.reference_start - 50) <= 2 and abs(second.reference_start - 300) <= 2
+    assert abs(first.query_start - 0) <= 2 and abs(second.query_start - 90) <= 2
+
+
+def test_frames_that_match_out_of_order_do_not_match() -> None:
+    rng = random.Random(7)
+    source = scenes(rng, 300, scene=1)
+    shuffled = [source[t] for t in rng.sample(range(300), 40)]
+    query = [VpdqFrame(f.pdq_hex, 90, float(n * 5)) for n, f in enumerate(shuffled)]
+    # Chance lines through scattered pairs exist, but few of their frames match.
+    threshold = VpdqSignal.default_threshold
+    assert all(100 - found.score > threshold for found in segments(query, source))
+    assert VpdqSignal.compare(format_vpdq(query), format_vpdq(source)) > threshold
+
+
+def test_the_score_counts_the_query_frames_that_match_inside_the_segment() -> None:
+    rng = random.Random(8)
+    source = scenes(rng, 100, scene=1)
+    copy = noisy(source[10:30], rng)
+    for n in (4, 9, 14):  # three frames defeated by an edit
+        copy[n] = VpdqFrame(random_hex(rng, 256), 80, copy[n].timestamp)
+    [found] = segments(copy, source)
+    assert found.score == 85 and found.matched_frames == 17
+    assert VpdqSignal.compare(format_vpdq(copy), format_vpdq(source)) == 15
 
 
 def test_compare_scales_to_thousands_of_frames() -> None:
     rng = random.Random(4)
-    frames = random_frames(rng, 3000)
+    frames = scenes(rng, 3000)
     excerpt = frames[1000:1300]
-    assert VpdqSignal.compare(format_vpdq(frames), format_vpdq(excerpt)) == 1
-    other = random_frames(rng, 3000)
+    assert VpdqSignal.compare(format_vpdq(excerpt), format_vpdq(frames)) == 0
+    other = scenes(rng, 3000)
     assert VpdqSignal.compare(format_vpdq(frames), format_vpdq(other)) == 100
 
 

@@ -99,4 +99,4 @@ def test_the_openapi_description_names_what_the_routes_answer(api: Api) -> None:
     assert sorted(export) == ["application/x-ndjson", "text/plain"]
     for path in ("/v1/hash", "/v1/match", "/v1/banks/{name}/entries"):
         (param,) = [p for p in paths[path]["post"]["parameters"] if p["name"] == "content_type"]
-        assert param["schema"]["enum"] == [c.value for c in ContentType]
+        assert param["schema"]["enum"] == ["auto", *(c.value for c in ContentType)]

@@ -10,10 +10,12 @@ from fireline.settings import Settings
 from fireline.signals.vpdq import parse_vpdq
 from fireline.testing.media import (
     encode,
+    encode_audio,
     flat_image,
     long_video,
     png_bomb,
     random_photo,
+    synthetic_music,
     synthetic_video,
     truncated_jpeg,
     truncated_video,
@@ -121,3 +123,25 @@ def test_bad_video_is_refused_clearly(api: Api, data: bytes, status: int, code: 
     )
     assert response.status_code == status
     assert response.json()["error"]["code"] == code
+
+
+def test_the_content_type_is_told_from_the_upload_by_default(api: Api) -> None:
+    for data, kind, types in [
+        (encode(random_photo(2), "PNG"), "photo", {"pdq", "md5", "sha256"}),
+        (synthetic_video(2, 3.0), "video", {"video_md5", "vpdq"}),
+        (
+            encode_audio(synthetic_music(2, 6.0), codec="libmp3lame", container="mp3"),
+            "audio",
+            {"audio_fp"},
+        ),
+    ]:
+        response = api.client.post("/v1/hash", files={"file": ("x", data)}, headers=api.matcher)
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert body["content_type"] == kind
+        assert {s["signal_type"] for s in body["signals"]} == types
+    # Neither photo, video nor audio: refused as the photo decoder refuses it.
+    response = api.client.post(
+        "/v1/hash", files={"file": ("x", b"plain text")}, headers=api.matcher
+    )
+    assert response.status_code == 415

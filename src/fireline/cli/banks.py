@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from fireline.cli.context import (
+    ContentChoice,
     ContentTypeOption,
     JsonOption,
     container,
@@ -31,7 +32,6 @@ from fireline.cli.output import (
 from fireline.domain import AddedEntries, InvalidInput, SharingPolicy, parse_labels
 from fireline.services import ExchangeFormat
 from fireline.services.interchange import export_lines, import_lines, split_lines
-from fireline.signals import ContentType
 
 app = typer.Typer(help="Create, fill, inspect, import, export and delete banks.")
 
@@ -145,7 +145,7 @@ def add(
     ] = None,
     label: LabelOption = None,
     note: Annotated[str, typer.Option(help="A note kept with every new entry.")] = "",
-    content_type: ContentTypeOption = ContentType.PHOTO,
+    content_type: ContentTypeOption = ContentChoice.AUTO,
     as_json: JsonOption = False,
 ) -> None:
     """Hash files into a bank, or bank raw signals.
@@ -173,7 +173,7 @@ def add(
             results = instance.banks.add_contents(
                 bank=name,
                 contents=[data for _, data in contents],
-                content_type=content_type,
+                content_type=content_type.resolve(),
                 labels=labels,
                 note=note,
                 sources=[source for source, _ in contents],

@@ -11,6 +11,7 @@ import re
 import stat
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, NoReturn
 
@@ -30,12 +31,28 @@ EXIT_USAGE = 2
 #: Exit status when the user interrupts (128 + SIGINT).
 EXIT_INTERRUPTED = 130
 
+
+class ContentChoice(StrEnum):
+    """``--content-type``: the content types, and ``auto`` (tell from the header)."""
+
+    AUTO = "auto"
+    PHOTO = ContentType.PHOTO.value
+    VIDEO = ContentType.VIDEO.value
+    AUDIO = ContentType.AUDIO.value
+    FILE = ContentType.FILE.value
+
+    def resolve(self) -> ContentType | None:
+        """The content type asked for; None for ``auto``."""
+        return None if self is ContentChoice.AUTO else ContentType(self.value)
+
+
 ContentTypeOption = Annotated[
-    ContentType,
+    ContentChoice,
     typer.Option(
         "--content-type",
-        help="photo: perceptual and byte hashes of a decoded image; video: vPDQ frame "
-        "hashes and video_md5; file: byte hashes only.",
+        help="auto (default): photo, video or audio, told from the file's header; photo: "
+        "perceptual and byte hashes of a decoded image; video: vPDQ frame hashes, "
+        "video_md5 and the soundtrack's audio_fp; audio: audio_fp; file: byte hashes only.",
         case_sensitive=False,
     ),
 ]

@@ -7,10 +7,15 @@ from typing import Annotated
 
 import typer
 
-from fireline.cli.context import ContentTypeOption, JsonOption, offline_container, read_content
+from fireline.cli.context import (
+    ContentChoice,
+    ContentTypeOption,
+    JsonOption,
+    offline_container,
+    read_content,
+)
 from fireline.cli.output import emit_file_error, emit_json, signal_to_json
 from fireline.domain import InvalidInput
-from fireline.signals import ContentType
 
 
 def hash_command(
@@ -18,7 +23,7 @@ def hash_command(
     files: Annotated[
         list[Path], typer.Argument(metavar="FILE", help="Files to hash.", show_default=False)
     ],
-    content_type: ContentTypeOption = ContentType.PHOTO,
+    content_type: ContentTypeOption = ContentChoice.AUTO,
     as_json: JsonOption = False,
 ) -> None:
     """Print each file's signals as '<signal_type> <value>' lines (needs no database).
@@ -31,7 +36,7 @@ def hash_command(
     for path in files:
         try:
             data = read_content(path, max_bytes=instance.settings.max_upload_bytes)
-            hashed = instance.hashing.hash_content(data, content_type=content_type)
+            hashed = instance.hashing.hash_content(data, content_type=content_type.resolve())
         except InvalidInput as exc:
             failed = True
             emit_file_error(str(path), exc, as_json=as_json)

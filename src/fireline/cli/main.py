@@ -1,8 +1,8 @@
 """The ``fireline`` command: the typer app and the one place errors become exit codes.
 
-Exit codes: 0 ok; 1 a match was found (``match`` only); 2 usage error; 3 invalid input;
-4 not found; 5 conflict; 6 authentication or permission; 7 storage error; 130
-interrupted. See docs/cli.md.
+Exit codes: 0 ok; 1 a match was found (``match``, ``watch``); 2 usage error; 3 invalid
+input; 4 not found; 5 conflict; 6 authentication or permission; 7 storage error; 8 a
+watched stream stalled; 130 interrupted. See docs/cli.md.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from fireline.cli.keys import app as key_app
 from fireline.cli.matching import match_command
 from fireline.cli.output import emit_error
 from fireline.cli.serve import serve_command
+from fireline.cli.watch import watch_command
 from fireline.domain import FirelineError
 
 
@@ -68,6 +69,7 @@ def main(
 app.command("hash")(hash_command)
 app.command("match")(match_command)
 app.command("serve")(serve_command)
+app.command("watch")(watch_command)
 app.add_typer(bank_app, name="bank")
 app.add_typer(key_app, name="key")
 app.add_typer(db_app, name="db")

@@ -16,6 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from fireline.cli.context import (
+    ContentChoice,
     ContentTypeOption,
     JsonOption,
     container,
@@ -34,7 +35,6 @@ from fireline.cli.output import (
     signal_to_json,
 )
 from fireline.domain import InvalidInput, Match, MatchResult
-from fireline.signals import ContentType
 
 #: Exit status when at least one file or signal matched.
 EXIT_MATCHED = 1
@@ -109,7 +109,7 @@ def match_command(
             show_default=False,
         ),
     ] = None,
-    content_type: ContentTypeOption = ContentType.PHOTO,
+    content_type: ContentTypeOption = ContentChoice.AUTO,
     as_json: JsonOption = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
@@ -148,7 +148,7 @@ def match_command(
                 data = read_content(path, max_bytes=instance.settings.max_upload_bytes)
                 result = instance.matcher.match_content(
                     data,
-                    content_type=content_type,
+                    content_type=content_type.resolve(),
                     dihedral=use_dihedral,
                     banks=banks,
                     source=str(path),

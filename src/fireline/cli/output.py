@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from fireline.domain import ApiKey, Bank, Entry, FirelineError, Match
+from fireline.domain import ApiKey, Bank, Entry, FirelineError, Match, Segment
 from fireline.services import views
 
 JsonObject = dict[str, Any]
@@ -111,7 +111,9 @@ def entry_table(entries: Iterable[Entry], *, title: str | None = None) -> Table:
 
 def match_table(rows: Iterable[tuple[str, Match]]) -> Table:
     """One row per (file or query, match)."""
-    table = _table("file", "bank", "entry", "signal", "distance", "labels", title="Matches")
+    table = _table(
+        "file", "bank", "entry", "signal", "distance", "where", "labels", title="Matches"
+    )
     for source, match in rows:
         transform = "" if match.transform == "original" else f" ({match.transform})"
         table.add_row(
@@ -123,11 +125,27 @@ def match_table(rows: Iterable[tuple[str, Match]]) -> Table:
                     match.entry.id,
                     f"{match.entry.signal_type}{transform}",
                     f"{match.distance}/{match.threshold}",
+                    "\n".join(_where(s) for s in match.segments),
                     ", ".join(match.entry.labels),
                 ),
             )
         )
     return table
+
+
+def _where(segment: Segment) -> str:
+    """``0:01:40-0:02:00 = banked 0:03:20-0:03:40 at 1.00x, 95%``."""
+    speed = "" if abs(segment.speed - 1) < 0.05 else f" at {segment.speed:.2f}x"
+    return (
+        f"{_clock(segment.query_start)}-{_clock(segment.query_end)} = banked "
+        f"{_clock(segment.reference_start)}-{_clock(segment.reference_end)}{speed}, "
+        f"{segment.score}%"
+    )
+
+
+def _clock(seconds: float) -> str:
+    whole = round(seconds)
+    return f"{whole // 3600}:{whole // 60 % 60:02d}:{whole % 60:02d}"
 
 
 def key_table(keys: Iterable[ApiKey]) -> Table:

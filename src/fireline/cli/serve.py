@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import os
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.panel import Panel
@@ -70,13 +71,21 @@ def serve_command(
     console.print(f"match indexes loaded (change log at {seq})", markup=False)
 
     import uvicorn
+    import uvicorn.config
 
     from fireline.web.app import create_app
 
     address = (host or configured.host, port or configured.port)
+    log_config = _log_config(uvicorn.config.LOGGING_CONFIG)
     try:
         if processes == 1:
-            uvicorn.run(create_app(instance), host=address[0], port=address[1], log_level="info")
+            uvicorn.run(
+                create_app(instance),
+                host=address[0],
+                port=address[1],
+                log_level="info",
+                log_config=log_config,
+            )
         else:
             # Each worker builds its own container from the environment; pass on what the
             # command line chose.
@@ -89,6 +98,7 @@ def serve_command(
                 host=address[0],
                 port=address[1],
                 log_level="info",
+                log_config=log_config,
             )
     except SystemExit as exc:
         # uvicorn exits 3 when it cannot bind; 3 means invalid input here, so say what it is.
@@ -98,3 +108,10 @@ def serve_command(
                 "(see the log above; is the port in use?)"
             )
         raise
+
+
+def _log_config(base: dict[str, Any]) -> dict[str, Any]:
+    """uvicorn's logging, plus fireline's own records (watch alerts) on the same handler."""
+    config = copy.deepcopy(base)
+    config["loggers"]["fireline"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
+    return config

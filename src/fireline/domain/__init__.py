@@ -23,6 +23,7 @@ from fireline.domain.models import (
     NewEntry,
     Refusal,
     Role,
+    Segment,
     SharingPolicy,
     Signal,
 )
@@ -42,6 +43,7 @@ __all__ = [
     "InclusionBasis",
     "InvalidInput",
     "Match",
+    "Segment",
     "MatchResult",
     "MediaTooLarge",
     "NewEntry",

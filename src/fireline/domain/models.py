@@ -97,14 +97,40 @@ class EntryChange:
 
 
 @dataclass(frozen=True, slots=True)
+class Segment:
+    """Where a query video (or audio) holds a copy of a banked one, aligned in time.
+
+    Times are seconds from each file's start. ``speed`` is reference seconds per query
+    second (2.0: the copy plays twice as fast). ``score`` is the share (0-100) of the
+    query's sampled frames inside the segment that match the reference at the aligned
+    time; the coverages are the shares of each file's length the segment spans.
+    """
+
+    query_start: float
+    query_end: float
+    reference_start: float
+    reference_end: float
+    speed: float
+    score: int
+    matched_frames: int
+    query_coverage: float
+    reference_coverage: float
+
+
+@dataclass(frozen=True, slots=True)
 class Match:
-    """One banked entry that one query signal matched."""
+    """One banked entry that one query signal matched.
+
+    For time-based signals (video, audio) ``segments`` says where: the distance is then
+    100 minus the best segment's score.
+    """
 
     query: Signal
     entry: Entry
     distance: int
     threshold: int
     transform: str = "original"
+    segments: tuple[Segment, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

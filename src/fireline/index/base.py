@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, runtime_checkable
+
+from fireline.domain import Segment
 
 
 class SignalIndex(Protocol):
@@ -27,3 +29,16 @@ class SignalIndex(Protocol):
     def __len__(self) -> int: ...
 
     def save(self, path: Path) -> None: ...
+
+
+@runtime_checkable
+class SegmentIndex(SignalIndex, Protocol):
+    """An index for time-based signals (video, audio) that also says *where* they match.
+
+    ``query_segments`` returns (entry id, distance, segments) for every entry within the
+    threshold; ``query`` is the same without the segments.
+    """
+
+    def query_segments(
+        self, value: str, threshold: int
+    ) -> list[tuple[int, int, tuple[Segment, ...]]]: ...

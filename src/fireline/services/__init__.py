@@ -2,7 +2,12 @@
 
 from fireline.services import views
 from fireline.services.banking import BankService
-from fireline.services.hashing import HashedContent, HashingService, parse_content_type
+from fireline.services.hashing import (
+    HashedContent,
+    HashingService,
+    detect_content_type,
+    parse_content_type,
+)
 from fireline.services.interchange import ExchangeFormat, ImportReport
 from fireline.services.keys import ApiKeyService
 from fireline.services.matching import Matcher
@@ -16,6 +21,7 @@ __all__ = [
     "HashingService",
     "ImportReport",
     "Matcher",
+    "detect_content_type",
     "parse_content_type",
     "parse_signal",
     "parse_signal_line",

@@ -4,19 +4,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from fireline.domain import InvalidInput, Signal
+from fireline.domain import InvalidInput, MediaTooLarge, Signal
 from fireline.signals import (
     DEFAULT_FRAMES_PER_SECOND,
+    AudioHasher,
     BytesHasher,
     ContentType,
+    DecodedAudio,
     MediaLimits,
     PhotoHasher,
     SignalRegistry,
     VideoHasher,
     check_size,
     decode_image,
+    open_audio,
+    open_soundtrack,
     open_video,
 )
+from fireline.signals.sniff import sniff_content_type
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,20 +30,38 @@ class HashedContent:
 
     content_type: ContentType
     signals: tuple[Signal, ...]
-    #: For photos: transform name -> signal, per photo signal type (e.g. "pdq").
+    #: Per signal type (e.g. "pdq", "vpdq"): transform name -> signal, for matching
+    #: rotated or mirrored copies.
     variants: dict[str, dict[str, Signal]] = field(default_factory=dict)
     size: int = 0
 
 
-def parse_content_type(raw: str) -> ContentType:
-    """Parse a content type name, or raise InvalidInput listing the known ones."""
+#: The content type name that asks fireline to tell for itself.
+AUTO = "auto"
+
+
+def parse_content_type(raw: str) -> ContentType | None:
+    """Parse a content type name ("auto" is None), or raise InvalidInput listing them."""
+    if raw == AUTO:
+        return None
     try:
         return ContentType(raw)
     except ValueError:
-        known = ", ".join(c.value for c in ContentType)
+        known = ", ".join([AUTO, *(c.value for c in ContentType)])
         raise InvalidInput(
             f"unknown content type {raw!r}; known: {known}", code="unknown_content_type"
         ) from None
+
+
+def detect_content_type(data: bytes) -> ContentType:
+    """Photo, video or audio, told from the header.
+
+    Anything else is taken for a photo, so that it is refused as the photo decoder
+    refuses it (415 ``not_an_image``): hashing any file's bytes is asked for explicitly,
+    with content type ``file``.
+    """
+    detected = sniff_content_type(data)
+    return ContentType.PHOTO if detected is ContentType.FILE else detected
 
 
 class HashingService:
@@ -59,15 +82,21 @@ class HashingService:
         self,
         data: bytes,
         *,
-        content_type: ContentType = ContentType.PHOTO,
+        content_type: ContentType | None = None,
         variants: bool = False,
     ) -> HashedContent:
         """Hash ``data``; raises InvalidInput (or a subclass) for content that cannot be hashed.
 
+        ``content_type`` None tells photos, videos and audio apart by their headers
+        (``detect_content_type``).
+
         With ``variants``, photo hashes are also computed under every rotation and flip
-        (seven more PDQ hashes: most of the cost), for matching.
+        (seven more PDQ hashes: most of the cost), and video frame hashes mirrored, for
+        matching.
         """
         check_size(data, self.limits)
+        if content_type is None:
+            content_type = detect_content_type(data)
         types = self.registry.for_content(content_type)
         image = video = None
         if any(issubclass(t, PhotoHasher) for t in types):
@@ -75,6 +104,14 @@ class HashingService:
         if any(issubclass(t, VideoHasher) for t in types):
             # Checks the header now, so bad input fails before any hasher runs.
             video = open_video(data, self.limits, frames_per_second=self.video_frames_per_second)
+        audio: DecodedAudio | None = None
+        if any(issubclass(t, AudioHasher) for t in types):
+            # An audio file must have sound; a video without a soundtrack just has no
+            # audio signals.
+            if content_type is ContentType.AUDIO:
+                audio = open_audio(data, self.limits)
+            else:
+                audio = open_soundtrack(data, self.limits)
         signals: list[Signal] = []
         by_type: dict[str, dict[str, Signal]] = {}
         for signal_type in types:
@@ -86,9 +123,36 @@ class HashingService:
                 else:
                     signals.append(signal_type.hash_image(image))
             elif video is not None and issubclass(signal_type, VideoHasher):
-                signals.append(signal_type.hash_video(video))
+                if variants:
+                    by_variant = signal_type.hash_video_variants(video)
+                    by_type[signal_type.name] = by_variant
+                    signals.append(by_variant["original"])
+                else:
+                    signals.append(signal_type.hash_video(video))
+            elif audio is not None and issubclass(signal_type, AudioHasher):
+                if content_type is ContentType.AUDIO:
+                    signals.append(signal_type.hash_audio(audio))
+                else:
+                    soundtrack = _soundtrack_signal(signal_type, audio)
+                    if soundtrack is not None:
+                        signals.append(soundtrack)
             elif issubclass(signal_type, BytesHasher):
                 signals.append(signal_type.hash_bytes(data))
         return HashedContent(
             content_type=content_type, signals=tuple(signals), variants=by_type, size=len(data)
         )
+
+
+def _soundtrack_signal(signal_type: type[AudioHasher], audio: DecodedAudio) -> Signal | None:
+    """A video's soundtrack signal; None when the soundtrack is damaged or too short.
+
+    The video's picture was hashed, so its own signals still count: refusing the whole
+    video for a broken soundtrack would lose them. Limits (too long, too slow) still
+    refuse it.
+    """
+    try:
+        return signal_type.hash_audio(audio)
+    except MediaTooLarge:
+        raise
+    except InvalidInput:
+        return None

@@ -18,12 +18,13 @@ from fireline.domain import (
     Match,
     MatchResult,
     Refusal,
+    Segment,
     Signal,
 )
-from fireline.index import SignalIndex, index_for
+from fireline.index import SegmentIndex, SignalIndex, index_for
 from fireline.services.banking import LOW_QUALITY
 from fireline.services.hashing import HashingService
-from fireline.signals import ContentType, IndexKind, SignalRegistry
+from fireline.signals import ContentType, IndexKind, SignalRegistry, SignalType
 from fireline.store import BankStore
 
 MAX_SIGNALS_PER_QUERY = 1000
@@ -71,7 +72,7 @@ class Matcher:
         self,
         data: bytes,
         *,
-        content_type: ContentType = ContentType.PHOTO,
+        content_type: ContentType | None = None,
         dihedral: bool = True,
         banks: Sequence[str] | None = None,
         source: str = "",
@@ -100,7 +101,7 @@ class Matcher:
         bank_ids = {self.store.get_bank(name).id for name in banks} if banks else None
         thresholds = self.store.bank_thresholds()
         refused: list[Refusal] = []
-        hits: dict[tuple[int, Signal], tuple[int, str]] = {}
+        hits: dict[tuple[int, Signal], tuple[int, str, tuple[Segment, ...]]] = {}
         with self._lock:
             self._refresh_locked()
             assert self._indexes is not None
@@ -113,14 +114,14 @@ class Matcher:
                 index = self._indexes.get(kind.name)
                 if index is None:
                     continue
-                limit = self._limit(kind.index_kind, thresholds)
-                for entry_id, distance in index.query(query.value, limit):
+                limit = self._limit(kind, thresholds)
+                for entry_id, distance, segments in _query(index, query.value, limit):
                     key = (entry_id, original)
                     if key not in hits or distance < hits[key][0]:
-                        hits[key] = (distance, transform)
+                        hits[key] = (distance, transform, segments)
         entries = self.store.get_entries(sorted({entry_id for entry_id, _ in hits}))
         matches: list[Match] = []
-        for (entry_id, original), (distance, transform) in hits.items():
+        for (entry_id, original), (distance, transform, segments) in hits.items():
             entry = entries.get(entry_id)
             if entry is None or not entry.active:
                 continue
@@ -129,13 +130,16 @@ class Matcher:
             threshold = self._threshold_for(entry.signal_type, entry.bank_id, thresholds)
             if distance > threshold:
                 continue
-            matches.append(Match(original, entry, distance, threshold, transform))
+            matches.append(Match(original, entry, distance, threshold, transform, segments))
         matches.sort(key=lambda m: (m.distance, m.entry.bank_name, m.entry.id))
         return MatchResult(signals=signals, matches=tuple(matches), refused=tuple(refused))
 
-    def _limit(self, kind: IndexKind, thresholds: dict[int, int | None]) -> int:
-        if kind is IndexKind.EXACT:
+    def _limit(self, kind: type[SignalType], thresholds: dict[int, int | None]) -> int:
+        """The widest threshold any bank uses for this kind: the index query's."""
+        if kind.index_kind is IndexKind.EXACT:
             return 0
+        if kind.index_kind is IndexKind.SEGMENT:
+            return kind.default_threshold
         own = [t for t in thresholds.values() if t is not None]
         return max([self.default_threshold, *own])
 
@@ -145,6 +149,9 @@ class Matcher:
         kind = self.registry.get(signal_type)
         if kind.index_kind is IndexKind.EXACT:
             return 0
+        if kind.index_kind is IndexKind.SEGMENT:
+            # A bank's threshold is a PDQ distance; segment distances are their own scale.
+            return kind.default_threshold
         own = thresholds.get(bank_id)
         return self.default_threshold if own is None else own
 
@@ -200,8 +207,17 @@ class Matcher:
                     index.add(ids, values)
                     ids, values = [], []
             index.add(ids, values)
-            index.prepare(self._limit(kind.index_kind, self.store.bank_thresholds()))
+            index.prepare(self._limit(kind, self.store.bank_thresholds()))
             indexes[kind.name] = index
         self._indexes = indexes
         self._seq = seq
         self._refresh_locked()
+
+
+def _query(
+    index: SignalIndex, value: str, threshold: int
+) -> list[tuple[int, int, tuple[Segment, ...]]]:
+    """(entry id, distance, segments) within the threshold; segments only from segment indexes."""
+    if isinstance(index, SegmentIndex):
+        return index.query_segments(value, threshold)
+    return [(entry_id, distance, ()) for entry_id, distance in index.query(value, threshold)]

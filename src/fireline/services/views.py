@@ -17,6 +17,7 @@ from fireline.domain import (
     Match,
     MatchResult,
     Refusal,
+    Segment,
     Signal,
 )
 
@@ -81,6 +82,22 @@ def match_view(match: Match) -> View:
         "labels": list(entry.labels),
         "note": entry.note,
         "item": entry.item,
+        "segments": [segment_view(s) for s in match.segments],
+    }
+
+
+def segment_view(segment: Segment) -> View:
+    """Where a video or audio match lies: seconds in the query and in the banked file."""
+    return {
+        "query_start": segment.query_start,
+        "query_end": segment.query_end,
+        "reference_start": segment.reference_start,
+        "reference_end": segment.reference_end,
+        "speed": segment.speed,
+        "score": segment.score,
+        "matched_frames": segment.matched_frames,
+        "query_coverage": segment.query_coverage,
+        "reference_coverage": segment.reference_coverage,
     }
 
 

@@ -1,6 +1,8 @@
 """Signal types: hashers, canonical forms and distances, found through a registry."""
 
+from fireline.signals.audio import AudioInfo, DecodedAudio, open_audio, open_soundtrack
 from fireline.signals.base import (
+    AudioHasher,
     BytesHasher,
     ContentType,
     IndexKind,
@@ -22,9 +24,12 @@ from fireline.signals.video import (
 __all__ = [
     "DEFAULT_FRAMES_PER_SECOND",
     "ENTRY_POINT_GROUP",
+    "AudioHasher",
+    "AudioInfo",
     "Borders",
     "BytesHasher",
     "ContentType",
+    "DecodedAudio",
     "DecodedImage",
     "DecodedVideo",
     "IndexKind",
@@ -38,6 +43,8 @@ __all__ = [
     "check_size",
     "decode_image",
     "find_borders",
+    "open_audio",
+    "open_soundtrack",
     "open_video",
     "trim_borders",
 ]

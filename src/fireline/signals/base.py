@@ -14,6 +14,7 @@ from enum import StrEnum
 from typing import ClassVar
 
 from fireline.domain import InvalidInput, Signal
+from fireline.signals.audio import DecodedAudio
 from fireline.signals.media import DecodedImage
 from fireline.signals.video import DecodedVideo
 
@@ -23,6 +24,7 @@ class ContentType(StrEnum):
 
     PHOTO = "photo"
     VIDEO = "video"
+    AUDIO = "audio"
     FILE = "file"
 
 
@@ -104,3 +106,21 @@ class VideoHasher(ABC):
     @abstractmethod
     def hash_video(cls, video: DecodedVideo) -> Signal:
         """Hash the video; ``video.frames()`` decodes it (under its limits) on each call."""
+
+    @classmethod
+    def hash_video_variants(cls, video: DecodedVideo) -> dict[str, Signal]:
+        """The video's signal as it is ("original") and under the edits worth querying.
+
+        For matching: a type whose hashes change under mirroring returns the mirrored
+        video's signal too ("flip_horizontal"). By default, only the original.
+        """
+        return {"original": cls.hash_video(video)}
+
+
+class AudioHasher(ABC):
+    """Capability: hashes decoded audio (an audio file, or a video's soundtrack)."""
+
+    @classmethod
+    @abstractmethod
+    def hash_audio(cls, audio: DecodedAudio) -> Signal:
+        """Hash the audio; ``audio.pcm(rate)`` decodes it (under its limits) on each call."""

@@ -57,7 +57,11 @@ def find_borders(pixels: Pixels) -> Borders:
 
 def trim_borders(pixels: Pixels) -> Pixels:
     """The frame without its uniform bars (the frame itself when it has none)."""
-    borders = find_borders(pixels)
+    return inside(pixels, find_borders(pixels))
+
+
+def inside(pixels: Pixels, borders: Borders) -> Pixels:
+    """The frame within the given bars."""
     if not borders:
         return pixels
     height, width = pixels.shape[:2]

@@ -159,7 +159,7 @@ class DecodedVideo:
             raise _too_many_pixels(width, height, self.limits)
         played = max(number / self.info.frame_rate, since or 0.0)
         if played > self.limits.max_duration_s:
-            raise _too_long(played, self.limits, declared=False)
+            raise too_long(played, self.limits, declared=False)
         return played
 
     def _check_complete(self, played: float) -> None:
@@ -198,31 +198,40 @@ def open_video(
     if info.width * info.height > limits.max_pixels:
         raise _too_many_pixels(info.width, info.height, limits)
     if info.duration is not None and info.duration > limits.max_duration_s:
-        raise _too_long(info.duration, limits, declared=True)
+        raise too_long(info.duration, limits, declared=True)
     return DecodedVideo(data, info, limits, frames_per_second)
 
 
 def _open(data: bytes) -> InputContainer:
-    try:
-        return av.open(
-            io.BytesIO(data),
-            mode="r",
-            options={"format_whitelist": VIDEO_FORMATS, "protocol_whitelist": "none"},
-        )
-    except av.FFmpegError as exc:
-        raise UnsupportedMedia(
+    return open_container(
+        data,
+        VIDEO_FORMATS,
+        UnsupportedMedia(
             "the file is not a video in a supported container "
             "(MP4/MOV, Matroska/WebM, AVI, MPEG-TS, FLV, WMV, Ogg, GIF), or its header is "
             "truncated or corrupt",
             code="not_a_video",
-        ) from exc
+        ),
+    )
+
+
+def open_container(data: bytes, formats: str, refusal: UnsupportedMedia) -> InputContainer:
+    """Open bytes with only the ``formats`` demuxers and no protocols, or raise ``refusal``."""
+    try:
+        return av.open(
+            io.BytesIO(data),
+            mode="r",
+            options={"format_whitelist": formats, "protocol_whitelist": "none"},
+        )
+    except av.FFmpegError as exc:
+        raise refusal from exc
 
 
 def _describe(container: InputContainer, stream: VideoStream) -> VideoInfo:
     rate = _frame_rate(stream)
     if rate is None:
         raise UnsupportedMedia("the video stream declares no frame rate", code="corrupt_video")
-    video_duration = _stream_duration(stream)
+    video_duration = stream_duration(stream)
     duration = video_duration
     if container.duration is not None and container.duration > 0:
         duration = max(container.duration / av.time_base, video_duration or 0.0)
@@ -238,7 +247,8 @@ def _describe(container: InputContainer, stream: VideoStream) -> VideoInfo:
     )
 
 
-def _stream_duration(stream: VideoStream) -> float | None:
+def stream_duration(stream: av.stream.Stream) -> float | None:
+    """The length a stream declares (its own duration, or Matroska's tag), in seconds."""
     if stream.duration is not None and stream.duration > 0 and stream.time_base is not None:
         return float(stream.duration * stream.time_base)
     # Matroska keeps each track's length in a tag, written by FFmpeg and mkvmerge.
@@ -268,10 +278,13 @@ def _too_many_pixels(width: int, height: int, limits: MediaLimits) -> MediaTooLa
     )
 
 
-def _too_long(seconds: float, limits: MediaLimits, *, declared: bool) -> MediaTooLarge:
-    what = "declares" if declared else "plays for more than"
+def too_long(
+    seconds: float, limits: MediaLimits, *, declared: bool, what: str = "video"
+) -> MediaTooLarge:
+    """The refusal of media longer than FIRELINE_MAX_VIDEO_SECONDS."""
+    verb = "declares" if declared else "plays for more than"
     return MediaTooLarge(
-        f"the video {what} {seconds:,.1f} s, over the limit of {limits.max_duration_s:,.0f} s "
+        f"the {what} {verb} {seconds:,.1f} s, over the limit of {limits.max_duration_s:,.0f} s "
         "(FIRELINE_MAX_VIDEO_SECONDS)",
         code="too_long",
     )

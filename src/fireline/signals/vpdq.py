@@ -24,9 +24,11 @@ import numpy as np
 import numpy.typing as npt
 import pdqhash
 
-from fireline.domain import InvalidInput, Signal
+from fireline.domain import InvalidInput, Segment, Signal
+from fireline.signals.alignment import Pairs, Timeline, find_segments
 from fireline.signals.base import ContentType, IndexKind, SignalType, VideoHasher
-from fireline.signals.borders import trim_borders
+from fireline.signals.borders import find_borders, inside, trim_borders
+from fireline.signals.insets import Inset, InsetFinder
 from fireline.signals.video import DecodedVideo
 
 #: The longest frame list accepted: 27 hours at one frame per second.
@@ -117,44 +119,107 @@ def format_vpdq_text(frames: Sequence[VpdqFrame]) -> str:
 
 def hash_frames(video: DecodedVideo) -> list[VpdqFrame]:
     """PDQ-hash each sampled frame of the video, inside its uniform borders."""
-    frames: list[VpdqFrame] = []
+    return hash_frames_mirrored(video, mirrored=False)["original"]
+
+
+def hash_frames_mirrored(
+    video: DecodedVideo, *, mirrored: bool = True, insets: bool = False
+) -> dict[str, list[VpdqFrame]]:
+    """Frame hashes of the video as it is ("original") and mirrored ("flip_horizontal").
+
+    Mirroring is the commonest edit made to dodge matching. The mirrored frames are
+    really flipped and hashed (PDQ's own dihedral shortcut drifts up to 25 bits), from
+    the same decoding pass.
+
+    With ``insets``, pictures set inside the frame (picture-in-picture, split screens;
+    ``fireline.signals.insets``) are looked for on the way, and when there are any, a
+    second pass hashes each inset's crop of every frame, keyed ``inset(l,t,r,b)`` with
+    the box in percent of the frame (and ``inset(l,t,r,b)+flip_horizontal`` mirrored).
+    """
+    original: list[VpdqFrame] = []
+    flipped: list[VpdqFrame] = []
+    finder = InsetFinder() if insets else None
     for frame in video.frames():
-        if len(frames) >= MAX_FRAMES:
-            raise InvalidInput(
-                f"the video gives more than {MAX_FRAMES:,} sampled frames; sample fewer "
-                "frames per second (FIRELINE_VIDEO_FRAMES_PER_SECOND)",
-                code="too_many_frames",
-            )
-        bits, quality = pdqhash.compute(trim_borders(frame.pixels))
-        frames.append(
-            VpdqFrame(
-                pdq_hex=bytes(np.packbits(bits.astype(np.uint8))).hex(),
-                quality=int(quality),
-                timestamp=round(frame.timestamp, 3),
-                frame_number=frame.frame_number,
-            )
+        _check_frame_count(len(original))
+        borders = find_borders(frame.pixels)
+        pixels = inside(frame.pixels, borders)
+        original.append(hash_frame(pixels, frame.frame_number, frame.timestamp))
+        if mirrored:
+            flip = np.ascontiguousarray(pixels[:, ::-1])
+            flipped.append(hash_frame(flip, frame.frame_number, frame.timestamp))
+        if finder is not None:
+            finder.add(frame.pixels, borders)
+    hashed = {"original": original}
+    if mirrored:
+        hashed["flip_horizontal"] = flipped
+    if finder is not None:
+        hashed.update(_hash_insets(video, finder.insets(), mirrored=mirrored))
+    return hashed
+
+
+def _hash_insets(
+    video: DecodedVideo, boxes: Sequence[Inset], *, mirrored: bool
+) -> dict[str, list[VpdqFrame]]:
+    hashed: dict[str, list[VpdqFrame]] = {}
+    if not boxes:
+        return hashed
+    names = [f"inset({box.percent()})" for box in boxes]
+    for name in names:
+        hashed[name] = []
+        if mirrored:
+            hashed[name + "+flip_horizontal"] = []
+    for frame in video.frames():
+        for box, name in zip(boxes, names, strict=True):
+            _check_frame_count(len(hashed[name]))
+            pixels = trim_borders(box.crop(frame.pixels))
+            hashed[name].append(hash_frame(pixels, frame.frame_number, frame.timestamp))
+            if mirrored:
+                flip = np.ascontiguousarray(pixels[:, ::-1])
+                hashed[name + "+flip_horizontal"].append(
+                    hash_frame(flip, frame.frame_number, frame.timestamp)
+                )
+    return hashed
+
+
+def _check_frame_count(count: int) -> None:
+    if count >= MAX_FRAMES:
+        raise InvalidInput(
+            f"the video gives more than {MAX_FRAMES:,} sampled frames; sample fewer "
+            "frames per second (FIRELINE_VIDEO_FRAMES_PER_SECOND)",
+            code="too_many_frames",
         )
-    return frames
+
+
+def hash_frame(pixels: npt.NDArray[np.uint8], number: int, timestamp: float) -> VpdqFrame:
+    """PDQ-hash one frame's RGB pixels (borders already trimmed, if wanted)."""
+    bits, quality = pdqhash.compute(pixels)
+    return VpdqFrame(
+        pdq_hex=bytes(np.packbits(bits.astype(np.uint8))).hex(),
+        quality=int(quality),
+        timestamp=round(timestamp, 3),
+        frame_number=number,
+    )
 
 
 class VpdqSignal(SignalType, VideoHasher):
-    """Per-frame PDQ hashes of a video, matched frame by frame.
+    """Per-frame PDQ hashes of a video, matched as segments aligned in time.
 
-    ``compare`` is a brute-force coverage distance, 0 to 100: take each video's frames of
-    quality 50 or more, and for each video the share of those frames with no frame of
-    the other within PDQ distance 31; the distance is the smaller share, as a percentage
-    rounded up. An excerpt of a banked video is therefore close to it (every frame of
-    the excerpt is found). Only an identical string is at 0 (anything else is at least
-    1), and a video with no usable frame is at 100 from every other. It is symmetric but
-    not a metric: an excerpt is close to two unrelated videos that both contain it.
+    ``compare(query, reference)`` finds where the query copies the reference: frames of
+    quality 50 or more whose hashes are within PDQ distance 31 are paired, the pairs are
+    aligned in time (``fireline.signals.alignment``: any offset, speeds 0.5x to 2x), and
+    the distance is 100 minus the best segment's score, the share of the query's frames
+    inside the segment that match at the aligned time; 100 when there is no segment.
+    An excerpt of a banked video is therefore at 0 from it, wherever it starts. The
+    distance is directional (the query's frames are counted), so it is not symmetric.
     """
 
     name: ClassVar[str] = "vpdq"
     content_types: ClassVar[frozenset[ContentType]] = frozenset({ContentType.VIDEO})
     index_kind: ClassVar[IndexKind] = IndexKind.SEGMENT
-    #: At most 20% of the better-covered video's frames unmatched: python-threatexchange's
-    #: default of an 80% match.
-    default_threshold: ClassVar[int] = 20
+    #: A segment matches when at least half its query frames match at the aligned time:
+    #: edits that defeat a frame here and there (captions, re-encoding, filming a
+    #: screen) still match, while chance pairs never line up in time.
+    default_threshold: ClassVar[int] = 50
 
     @classmethod
     def validate(cls, value: str) -> str:
@@ -162,14 +227,9 @@ class VpdqSignal(SignalType, VideoHasher):
 
     @classmethod
     def compare(cls, a: str, b: str) -> int:
-        if a == b:
-            return 0
-        left, right = _usable_words(parse_vpdq(a)), _usable_words(parse_vpdq(b))
-        if len(left) == 0 or len(right) == 0:
-            return 100
-        left_found, right_found = _matched(left, right)
-        unmatched = min(1 - float(left_found.mean()), 1 - float(right_found.mean()))
-        return max(1, math.ceil(round(100 * unmatched, 9)))
+        return segment_distance(
+            segments_between(FrameTable.of(parse_vpdq(a)), FrameTable.of(parse_vpdq(b)))
+        )
 
     @classmethod
     def too_low_quality(cls, quality: int | None) -> bool:
@@ -180,6 +240,62 @@ class VpdqSignal(SignalType, VideoHasher):
     def hash_video(cls, video: DecodedVideo) -> Signal:
         frames = hash_frames(video)
         return Signal(cls.name, format_vpdq(frames), max(f.quality for f in frames))
+
+    @classmethod
+    def hash_video_variants(cls, video: DecodedVideo) -> dict[str, Signal]:
+        by_transform = hash_frames_mirrored(video, insets=True)
+        return {
+            transform: Signal(cls.name, format_vpdq(frames), max(f.quality for f in frames))
+            for transform, frames in by_transform.items()
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class FrameTable:
+    """A vpdq signal's usable frames as packed words, with its timeline."""
+
+    #: Rows of four 64-bit words, one per usable frame (quality 50 or more), in time order.
+    words: npt.NDArray[np.uint64]
+    #: Each usable frame's time, seconds.
+    times: npt.NDArray[np.float64]
+    #: Each usable frame's PDQ hash (hex), for indexes that take strings.
+    hexes: tuple[str, ...]
+    timeline: Timeline
+
+    @classmethod
+    def of(cls, frames: Sequence[VpdqFrame]) -> FrameTable:
+        usable = [f for f in frames if f.quality >= MIN_FRAME_QUALITY]
+        raw = b"".join(bytes.fromhex(f.pdq_hex) for f in usable)
+        words = np.frombuffer(raw, dtype=">u8").astype(np.uint64).reshape(-1, 4)
+        times = np.array([f.timestamp for f in usable], dtype=np.float64)
+        every = np.array([f.timestamp for f in frames], dtype=np.float64)
+        return cls(
+            words=words,
+            times=times,
+            hexes=tuple(f.pdq_hex for f in usable),
+            timeline=Timeline.of(times, every),
+        )
+
+
+def segments_between(
+    query: FrameTable, reference: FrameTable, *, min_frames: int = 3
+) -> list[Segment]:
+    """Brute force: pair every usable frame of each, then align the pairs."""
+    if len(query.words) == 0 or len(reference.words) == 0:
+        return []
+    query_rows, reference_rows, distances = _close_pairs(query.words, reference.words)
+    pairs = Pairs(
+        query_frame=query_rows.astype(np.int64),
+        query_time=query.times[query_rows],
+        reference_time=reference.times[reference_rows],
+        distance=distances.astype(np.int64),
+    )
+    return find_segments(pairs, query.timeline, reference.timeline, min_frames=min_frames)
+
+
+def segment_distance(segments: Sequence[Segment]) -> int:
+    """100 minus the best segment's score; 100 with no segment."""
+    return 100 - max((s.score for s in segments), default=0)
 
 
 def _frame(pdq_hex: str, quality: str, timestamp: str, number: int | None, where: int) -> VpdqFrame:
@@ -229,25 +345,20 @@ def _malformed(message: str) -> InvalidInput:
     return InvalidInput(message, code="malformed_signal")
 
 
-def _usable_words(frames: Sequence[VpdqFrame]) -> npt.NDArray[np.uint64]:
-    """The distinct hashes of frames good enough to match, as rows of four 64-bit words."""
-    unique = sorted({f.pdq_hex for f in frames if f.quality >= MIN_FRAME_QUALITY})
-    raw = b"".join(bytes.fromhex(h) for h in unique)
-    return np.frombuffer(raw, dtype=">u8").astype(np.uint64).reshape(-1, 4)
-
-
-def _matched(
+def _close_pairs(
     left: npt.NDArray[np.uint64], right: npt.NDArray[np.uint64]
-) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
-    """For each row of each side: whether some row of the other is within FRAME_DISTANCE."""
-    left_found = np.zeros(len(left), dtype=bool)
-    right_found = np.zeros(len(right), dtype=bool)
+) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp], npt.NDArray[np.int64]]:
+    """Row numbers (left, right) and distance of every pair within FRAME_DISTANCE."""
+    lefts: list[npt.NDArray[np.intp]] = []
+    rights: list[npt.NDArray[np.intp]] = []
+    gaps: list[npt.NDArray[np.int64]] = []
     # Blocks of about a million hash pairs keep memory flat for the longest videos.
     block = max(1, 1_000_000 // len(right))
     for start in range(0, len(left), block):
         rows = left[start : start + block]
         distances = np.bitwise_count(rows[:, np.newaxis, :] ^ right[np.newaxis, :, :]).sum(axis=2)
-        close = distances <= FRAME_DISTANCE
-        left_found[start : start + block] = close.any(axis=1)
-        right_found |= close.any(axis=0)
-    return left_found, right_found
+        found_left, found_right = np.nonzero(distances <= FRAME_DISTANCE)
+        lefts.append(found_left + start)
+        rights.append(found_right)
+        gaps.append(distances[found_left, found_right].astype(np.int64))
+    return np.concatenate(lefts), np.concatenate(rights), np.concatenate(gaps)

@@ -6,8 +6,8 @@ durable; when it raises, nothing changed.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from typing import Protocol
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any, Protocol
 
 from fireline.domain import (
     AddedEntries,
@@ -18,6 +18,14 @@ from fireline.domain import (
     NewEntry,
     Role,
     SharingPolicy,
+)
+from fireline.domain.watches import (
+    EventKind,
+    SourceKind,
+    Watch,
+    WatchEvent,
+    WatchProgress,
+    WatchStatus,
 )
 
 
@@ -114,6 +122,64 @@ class ApiKeyStore(Protocol):
     def revoke_key(self, key_id: int) -> ApiKey: ...
 
 
+class WatchStore(Protocol):
+    """Watches of live streams and their numbered events.
+
+    Any process may read a watch; the one running it writes its heartbeat, progress and
+    events. Event numbers run 1, 2, 3... per watch, with no gaps, even with several writers.
+    """
+
+    def create_watch(
+        self,
+        *,
+        source: str,
+        kind: SourceKind,
+        banks: Sequence[str],
+        webhook: str | None,
+        created_by: str,
+    ) -> Watch:
+        """Record a new watch, status running."""
+        ...
+
+    def get_watch(self, watch_id: int) -> Watch:
+        """The watch; NotFound otherwise."""
+        ...
+
+    def list_watches(
+        self, *, status: WatchStatus | None = None, before_id: int | None = None, limit: int = 100
+    ) -> list[Watch]:
+        """Watches newest first; ``before_id`` is the cursor for the next page."""
+        ...
+
+    def add_event(self, watch_id: int, kind: EventKind, data: Mapping[str, Any]) -> WatchEvent:
+        """Append an event (data: JSON values) with the watch's next number."""
+        ...
+
+    def list_events(self, watch_id: int, *, after: int = 0, limit: int = 100) -> list[WatchEvent]:
+        """Events numbered above ``after``, in order; NotFound when there is no such watch."""
+        ...
+
+    def heartbeat(self, watch_id: int, progress: WatchProgress) -> bool:
+        """Record progress and that the watch is alive; returns whether a stop was requested."""
+        ...
+
+    def request_stop(self, watch_id: int) -> Watch:
+        """Ask the process running the watch to stop it (idempotent)."""
+        ...
+
+    def finish_watch(
+        self,
+        watch_id: int,
+        *,
+        status: WatchStatus,
+        progress: WatchProgress,
+        error_code: str | None = None,
+        error_message: str | None = None,
+    ) -> Watch:
+        """Record how the watch ended; a watch that already finished is left as it is."""
+        ...
+
+
 class Store(Protocol):
     """Everything a running instance stores."""
 
@@ -122,5 +188,8 @@ class Store(Protocol):
 
     @property
     def keys(self) -> ApiKeyStore: ...
+
+    @property
+    def watches(self) -> WatchStore: ...
 
     def close(self) -> None: ...

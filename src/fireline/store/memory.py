@@ -20,6 +20,7 @@ from fireline.domain import (
     Role,
     SharingPolicy,
 )
+from fireline.store.memory_watches import MemoryWatchStore
 
 
 def _now() -> datetime:
@@ -264,6 +265,7 @@ class MemoryStore:
     def __init__(self) -> None:
         self.banks = MemoryBankStore()
         self.keys = MemoryApiKeyStore()
+        self.watches = MemoryWatchStore()
 
     def close(self) -> None:
         return None

@@ -1,10 +1,11 @@
 """Synthetic, benign test media, generated deterministically from a seed.
 
 Nothing here is real content and nothing is downloaded: every image is drawn from
-gradients, shapes and noise, and every video is a slow pan over such images encoded with
-PyAV, so tests and benchmarks can hash "photos" and "videos" without holding any. The
-same seed gives the same pixels on every machine (numpy's PCG64 and Pillow's drawing are
-both deterministic), and the same video bytes with the same PyAV build.
+gradients, shapes and noise, every video is a slow pan over such images, and every sound
+is synthesised (chords, a melody, drums, tones, noise), all encoded with PyAV, so tests
+and benchmarks can hash photos, videos and audio without holding any. The same seed
+gives the same pixels and samples on every machine (numpy's PCG64 and Pillow's drawing
+are deterministic), and the same file bytes with the same PyAV build.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from typing import Literal, get_args
 import av
 import numpy as np
 import numpy.typing as npt
+from av.audio.stream import AudioStream
+from av.container import OutputContainer
 from PIL import Image, ImageDraw, ImageEnhance, ImageOps
 
 #: The simple edits ``edited`` can apply: the cheap variants re-uploaders make.
@@ -339,4 +342,203 @@ def audio_only(seconds: float = 1.0, *, container: str = "mp4") -> bytes:
         frame.sample_rate = rate
         output.mux(stream.encode(frame))
         output.mux(stream.encode(None))
+    return out.getvalue()
+
+
+# -- audio ---------------------------------------------------------------------------
+
+#: The sample rate ``synthetic_music`` renders at: enough for Chromaprint, which hears
+#: only up to ~5.5 kHz, and half the cost of 44.1 kHz.
+MUSIC_RATE = 22050
+
+
+def synthetic_music(
+    seed: int, seconds: float, *, rate: int = MUSIC_RATE
+) -> npt.NDArray[np.float32]:
+    """Benign synthetic music (mono samples in -1..1): chords, a melody and drums.
+
+    A random tempo, key and timbre; every beat or so a new chord (three notes with a few
+    harmonics, struck and decaying) under a melody note, a kick drum on the beat and a
+    hiss of noise between beats. Chromaprint hears pitch classes changing over time, so
+    this fingerprints like real music; distinct seeds are unrelated pieces. The same
+    seed gives the same samples on every machine, and a longer render of a seed starts
+    with exactly the samples of a shorter one, so excerpts line up.
+    """
+    if seconds <= 0:
+        raise ValueError(f"seconds must be positive; got {seconds}")
+    rng = np.random.default_rng(seed)
+    out = np.zeros(int(seconds * rate), dtype=np.float64)
+    beat = 60.0 / rng.uniform(80, 150)
+    key = int(rng.integers(40, 52))
+    scale = np.array([0, 2, 4, 5, 7, 9, 11, 12, 14, 16])
+    # One period of the instrument's waveform: a few harmonics of random strengths.
+    period = np.arange(_WAVETABLE) / _WAVETABLE
+    wave = np.zeros(_WAVETABLE)
+    for harmonic, weight in enumerate(rng.uniform(0.2, 0.9, size=5), start=1):
+        wave += weight / harmonic * np.sin(2 * np.pi * harmonic * period)
+    start = 0.0
+    while start < seconds:
+        length = beat * float(rng.choice([0.5, 1.0, 1.0, 1.5, 2.0]))
+        root = key + int(rng.choice(scale[:7]))
+        third = 3 if rng.random() < 0.5 else 4
+        notes = [root, root + third, root + 7, key + 12 + int(rng.choice(scale))]
+        decay = float(rng.uniform(1.5, 5.0))
+        for number, note in enumerate(notes):
+            frequency = 440.0 * 2 ** ((note - 69) / 12)
+            _strike(out, rate, start, length, frequency, decay, 1.4 if number == 3 else 1.0, wave)
+        start += length
+    _drums(out, rate, beat, np.random.default_rng([seed, 1]))
+    # A fixed gain, not the peak: a longer render must not change the earlier samples.
+    return np.clip(0.2 * out, -1.0, 1.0).astype(np.float32)
+
+
+#: Samples in one period of ``synthetic_music``'s instrument.
+_WAVETABLE = 4096
+
+
+def _strike(
+    out: npt.NDArray[np.float64],
+    rate: int,
+    start: float,
+    length: float,
+    frequency: float,
+    decay: float,
+    loudness: float,
+    wave: npt.NDArray[np.float64],
+) -> None:
+    first = int(start * rate)
+    count = min(int(length * rate), len(out) - first)
+    if count <= 0:
+        return
+    t = np.arange(count) / rate
+    envelope = loudness * np.minimum(1.0, t / 0.01) * np.exp(-decay * t)
+    phase = (np.arange(count) * (frequency * _WAVETABLE / rate)).astype(np.int64) % _WAVETABLE
+    out[first : first + count] += envelope * wave[phase]
+
+
+def _drums(out: npt.NDArray[np.float64], rate: int, beat: float, rng: np.random.Generator) -> None:
+    kick_t = np.arange(int(0.12 * rate)) / rate
+    kick = np.sin(2 * np.pi * (55 + 90 * np.exp(-30 * kick_t)) * kick_t) * np.exp(-25 * kick_t)
+    hiss_t = np.arange(int(0.04 * rate)) / rate
+    hiss = 0.3 * rng.standard_normal(len(hiss_t)) * np.exp(-80 * hiss_t)
+    step = 0
+    while step * beat * rate < len(out):
+        for sound, at in ((kick, step * beat), (hiss, (step + 0.5) * beat)):
+            first = int(at * rate)
+            count = min(len(sound), len(out) - first)
+            if count > 0:
+                out[first : first + count] += sound[:count]
+        step += 1
+
+
+def tone(
+    seconds: float, frequency: float = 440.0, *, rate: int = MUSIC_RATE
+) -> npt.NDArray[np.float32]:
+    """A steady sine tone (mono samples): sound with nothing for a fingerprint to hold on to."""
+    t = np.arange(int(seconds * rate)) / rate
+    return (0.5 * np.sin(2 * np.pi * frequency * t)).astype(np.float32)
+
+
+def white_noise(seed: int, seconds: float, *, rate: int = MUSIC_RATE) -> npt.NDArray[np.float32]:
+    """Steady white noise (mono samples): every stretch sounds, and fingerprints, alike."""
+    rng = np.random.default_rng(seed)
+    return (0.3 * rng.standard_normal(int(seconds * rate))).clip(-1, 1).astype(np.float32)
+
+
+def encode_audio(
+    samples: npt.NDArray[np.float32],
+    *,
+    rate: int = MUSIC_RATE,
+    codec: str = "pcm_s16le",
+    container: str = "wav",
+    bit_rate: int | None = None,
+    stereo: bool = False,
+) -> bytes:
+    """Mono samples (-1..1) encoded with PyAV: the same bytes for the same arguments.
+
+    ``codec`` is an FFmpeg encoder (``pcm_s16le``, ``flac``, ``aac``, ``libmp3lame``,
+    ``libopus``), ``container`` a muxer (``wav``, ``flac``, ``adts``, ``mp3``, ``ogg``,
+    ``ipod`` for .m4a, ``matroska``, ``webm``). Samples are resampled to a rate the
+    encoder takes (Opus: 48 kHz); ``stereo`` writes both channels alike. No samples give
+    a file with a header and no sound (MP4 and FLAC; other muxers write nothing).
+    """
+    out = io.BytesIO()
+    with av.open(out, mode="w", format=container, options=_BITEXACT) as output:
+        stream = _audio_stream(output, codec, rate, bit_rate, stereo)
+        _encode_audio(output, stream, samples, rate)
+    return out.getvalue()
+
+
+def _audio_stream(
+    output: OutputContainer, codec: str, rate: int, bit_rate: int | None, stereo: bool
+) -> AudioStream:
+    rates = av.codec.Codec(codec, "w").audio_rates
+    stream = output.add_stream(
+        codec,
+        rate=rate if not rates or rate in rates else max(rates),
+        layout="stereo" if stereo else "mono",
+    )
+    assert isinstance(stream, AudioStream), f"{codec!r} is not an audio encoder"
+    if bit_rate is not None:
+        stream.bit_rate = bit_rate
+    stream.codec_context.thread_count = 1
+    return stream
+
+
+def _encode_audio(
+    output: OutputContainer, stream: AudioStream, samples: npt.NDArray[np.float32], rate: int
+) -> None:
+    context = stream.codec_context
+    formats = context.codec.audio_formats
+    assert formats, f"{context.name!r} names no sample format"
+    resampler = av.AudioResampler(
+        format=formats[0].name, layout=context.layout, rate=context.sample_rate
+    )
+    if len(samples) == 0:
+        output.start_encoding()  # a header and no sound: a zero-length file
+    block = 4096
+    for first in range(0, len(samples), block):
+        chunk = np.ascontiguousarray(samples[np.newaxis, first : first + block], dtype=np.float32)
+        frame = av.AudioFrame.from_ndarray(chunk, format="flt", layout="mono")
+        frame.sample_rate, frame.pts, frame.time_base = rate, first, Fraction(1, rate)
+        for resampled in resampler.resample(frame):
+            output.mux(stream.encode(resampled))
+    for resampled in resampler.resample(None):
+        output.mux(stream.encode(resampled))
+    output.mux(stream.encode(None))
+
+
+def video_with_soundtrack(
+    seed: int,
+    samples: npt.NDArray[np.float32],
+    *,
+    rate: int = MUSIC_RATE,
+    fps: int = 5,
+    size: tuple[int, int] = (160, 120),
+    container: str = "mp4",
+    audio_codec: str = "aac",
+    bit_rate: int | None = 96_000,
+) -> bytes:
+    """A synthetic video (the pictures of ``synthetic_video(seed)``) carrying ``samples``.
+
+    The picture lasts as long as the sound. Two calls with other seeds and the same
+    samples give videos whose pictures have nothing in common and whose soundtracks are
+    the same: a copy re-edited beyond recognition but for its sound.
+    """
+    width, height = size
+    out = io.BytesIO()
+    with av.open(out, mode="w", format=container, options=_BITEXACT) as output:
+        video = output.add_stream("mpeg4", rate=fps)
+        assert isinstance(video, av.VideoStream)
+        video.width, video.height, video.pix_fmt = width, height, "yuv420p"
+        video.codec_context.thread_count = 1
+        video.bit_rate = 500_000
+        audio = _audio_stream(output, audio_codec, rate, bit_rate, False)
+        # The muxer interleaves packets by time, whichever stream is written first.
+        for n in range(max(1, round(len(samples) / rate * fps))):
+            image = synthetic_frame(seed, n / fps, size)
+            frame = av.VideoFrame.from_ndarray(np.asarray(image, dtype=np.uint8), format="rgb24")
+            output.mux(video.encode(frame))
+        output.mux(video.encode(None))
+        _encode_audio(output, audio, samples, rate)
     return out.getvalue()

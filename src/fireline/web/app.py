@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -9,13 +11,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 from pydantic import TypeAdapter
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
 from fireline import __version__
 from fireline.bootstrap import Container, build
 from fireline.domain import FirelineError
 from fireline.settings import Settings
-from fireline.web.api import banks, hashing, health, keys
+from fireline.web.api import banks, hashing, health, keys, watches
 from fireline.web.bodies import DUAL_BODY_MODELS
 from fireline.web.limits import BodySizeLimit, BodyTooLarge
 
@@ -30,8 +33,18 @@ def _error(status: int, code: str, message: str) -> JSONResponse:
 
 
 def create_app(container: Container) -> FastAPI:
-    """An app serving ``container``; the caller owns the container's lifetime."""
+    """An app serving ``container``; the caller owns the container's lifetime.
+
+    Watches the app started are stopped when it shuts down (they run in this process).
+    """
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        await run_in_threadpool(container.watch_runner.stop_all)
+
     app = FastAPI(
+        lifespan=lifespan,
         title="fireline",
         version=__version__,
         description="Hash, bank and match terrorist and violent extremist content. "
@@ -64,7 +77,7 @@ def create_app(container: Container) -> FastAPI:
         response.headers.update(exc.headers or {})
         return response
 
-    for module in (health, hashing, banks, keys):
+    for module in (health, hashing, banks, keys, watches):
         app.include_router(module.router)
 
     def openapi() -> dict[str, Any]:

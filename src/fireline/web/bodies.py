@@ -82,7 +82,8 @@ def content_type_query(description: str) -> Any:
     """``?content_type=``: a plain string, so that an unknown one gets the service's own
     ``unknown_content_type`` error, listed in OpenAPI with the values it takes."""
     return Query(
-        description=description, json_schema_extra={"enum": [c.value for c in ContentType]}
+        description=description,
+        json_schema_extra={"enum": ["auto", *(c.value for c in ContentType)]},
     )
 
 

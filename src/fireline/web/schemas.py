@@ -170,6 +170,20 @@ class MatchRequest(_Strict):
     banks: list[str] | None = None
 
 
+class SegmentPublic(BaseModel):
+    """Where a video or audio match lies, in seconds from each file's start."""
+
+    query_start: float
+    query_end: float
+    reference_start: float
+    reference_end: float
+    speed: float = Field(description="Reference seconds per query second (2.0: sped up 2x).")
+    score: int = Field(description="Share (0-100) of the query's frames in the segment that match.")
+    matched_frames: int
+    query_coverage: float = Field(description="Share of the query's length the segment spans.")
+    reference_coverage: float = Field(description="Share of the banked file's length it spans.")
+
+
 class MatchPublic(BaseModel):
     bank: str
     entry_id: int
@@ -182,6 +196,9 @@ class MatchPublic(BaseModel):
     labels: list[str]
     note: str
     item: str | None
+    segments: list[SegmentPublic] = Field(
+        description="For video and audio signals: where the match lies; empty otherwise."
+    )
 
     @classmethod
     def from_domain(cls, match: Match) -> MatchPublic:

@@ -8,6 +8,7 @@ from fireline.store.sql.banks import SqlBankStore
 from fireline.store.sql.engine import make_engine
 from fireline.store.sql.keys import SqlApiKeyStore
 from fireline.store.sql.migrate import require_head
+from fireline.store.sql.watches import SqlWatchStore
 
 
 class SqlStore:
@@ -26,6 +27,7 @@ class SqlStore:
             raise
         self.banks = SqlBankStore(self.engine)
         self.keys = SqlApiKeyStore(self.engine)
+        self.watches = SqlWatchStore(self.engine)
 
     def close(self) -> None:
         """Close every pooled connection; the store is unusable afterwards."""

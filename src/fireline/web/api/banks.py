@@ -116,7 +116,12 @@ async def add_entries(
     request: Request,
     container: ContainerDep,
     key: AdminKey,
-    content_type: Annotated[str, content_type_query("For uploads: photo, video or file")] = "photo",
+    content_type: Annotated[
+        str,
+        content_type_query(
+            "For uploads: auto (default; told from the header), photo, video, audio or file"
+        ),
+    ] = "auto",
 ) -> EntriesCreated:
     """Add content (multipart ``file``, hashed on the way in) or signals (JSON)."""
     require_body_kind(request)

@@ -36,8 +36,11 @@ async def hash_content(
     _key: MatcherKey,
     content_type: Annotated[
         str,
-        content_type_query("photo (PDQ + digests), video (vPDQ + video_md5) or file (digests)"),
-    ] = "photo",
+        content_type_query(
+            "auto (default: photo, video or audio, told from the header), photo (PDQ + "
+            "digests), video (vPDQ + video_md5 + audio_fp), audio (audio_fp) or file (digests)"
+        ),
+    ] = "auto",
 ) -> HashPublic:
     """Hash an uploaded file (multipart field ``file``); nothing is stored."""
     kind = parse_content_type(content_type)
@@ -56,7 +59,12 @@ async def match(
     request: Request,
     container: ContainerDep,
     _key: MatcherKey,
-    content_type: Annotated[str, content_type_query("For uploads: photo, video or file")] = "photo",
+    content_type: Annotated[
+        str,
+        content_type_query(
+            "For uploads: auto (default; told from the header), photo, video, audio or file"
+        ),
+    ] = "auto",
     dihedral: Annotated[
         bool | None,
         Query(description="Also match rotated/mirrored copies (default: FIRELINE_MATCH_DIHEDRAL)"),

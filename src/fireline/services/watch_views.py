@@ -1,0 +1,84 @@
+"""One JSON form for watches and their events: the API, ``fireline watch --json`` and webhooks."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from fireline.domain import Segment
+from fireline.domain.watches import Watch, WatchEvent, WatchProgress
+
+View = dict[str, Any]
+
+
+def _time(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def redact_url(url: str | None) -> str | None:
+    """A URL safe to show: scheme, host and port only (paths and queries may hold tokens)."""
+    if url is None:
+        return None
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return "(hidden)"
+    host = parts.hostname if ":" not in parts.hostname else f"[{parts.hostname}]"
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{host}{port}/..."
+
+
+def progress_view(progress: WatchProgress) -> View:
+    return {
+        "segments": progress.segments,
+        "frames": progress.frames,
+        "stream_seconds": round(progress.stream_seconds, 3),
+        "alerts": progress.alerts,
+    }
+
+
+def watch_view(watch: Watch) -> View:
+    """A watch; its webhook shows only where it points, never its path or query."""
+    error = (
+        None
+        if watch.error_code is None
+        else {"code": watch.error_code, "message": watch.error_message or ""}
+    )
+    return {
+        "id": watch.id,
+        "source": watch.source,
+        "kind": watch.kind.value,
+        "status": watch.status.value,
+        "banks": list(watch.banks),
+        "webhook": redact_url(watch.webhook),
+        "created_by": watch.created_by,
+        "created_at": _time(watch.created_at),
+        "updated_at": _time(watch.updated_at),
+        "finished_at": _time(watch.finished_at),
+        "stop_requested": watch.stop_requested,
+        "error": error,
+        "progress": progress_view(watch.progress),
+        "events": watch.events,
+    }
+
+
+def event_view(event: WatchEvent) -> View:
+    return {
+        "watch_id": event.watch_id,
+        "number": event.number,
+        "kind": event.kind.value,
+        "at": _time(event.at),
+        "data": event.data,
+    }
+
+
+def segment_view(segment: Segment) -> View:
+    return {
+        "query_start": segment.query_start,
+        "query_end": segment.query_end,
+        "reference_start": segment.reference_start,
+        "reference_end": segment.reference_end,
+        "speed": segment.speed,
+        "score": segment.score,
+        "matched_frames": segment.matched_frames,
+    }
