@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from fireline.domain import FirelineError, InvalidInput, MediaTooLarge, UnsupportedMedia
+from fireline.domain import InvalidInput, MediaTooLarge, MissingComponent, UnsupportedMedia
 from fireline.signals import AudioInfo, DecodedAudio, MediaLimits, audio_fp, open_audio
 from fireline.signals.audio_fp import (
     ITEM_SECONDS,
@@ -523,9 +523,10 @@ def test_without_chromaprint_hashing_fails_clearly_and_the_rest_works(
     monkeypatch.setitem(sys.modules, "chromaprint", None)
     assert AudioFpSignal.validate(VALID) == VALID
     assert AudioFpSignal.compare(VALID, VALID) == 0
-    with pytest.raises(FirelineError) as raised:
+    with pytest.raises(MissingComponent) as raised:
         AudioFpSignal.hash_audio(open_audio(encode_audio(music()), MediaLimits()))
     assert raised.value.code == "chromaprint_missing"
+    assert (raised.value.http_status, raised.value.exit_code) == (501, 9)
     assert "libchromaprint1" in raised.value.message
 
 

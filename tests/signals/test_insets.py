@@ -7,6 +7,7 @@ import io
 import av
 import numpy as np
 import pytest
+from PIL import Image
 
 from fireline.signals.borders import find_borders
 from fireline.signals.insets import Inset, InsetFinder
@@ -59,6 +60,25 @@ def test_an_inset_is_found_where_it_was_put(
     found = insets_of(clip)
     assert found, "no inset found"
     assert close_to(found[0], *expected), (found[0], expected)
+
+
+def test_an_inset_over_a_host_of_noise_is_found() -> None:
+    # Fine noise steps somewhere in most frames; the outline still stands out.
+    rng = np.random.default_rng(7)
+    noise = [rng.integers(0, 255, (120, 160), dtype=np.uint8) for _ in range(40)]
+
+    def host_picture(t: float) -> Image.Image:
+        grain = Image.fromarray(noise[int(t * 2) % len(noise)]).convert("RGB")
+        return grain.resize(HOST_SIZE, Image.Resampling.NEAREST)
+
+    clip = inset(
+        source(8, 20.0, (160, 120)),
+        Clip(host_picture, 20.0),
+        box=(0.1, 0.2, 0.5),
+        frame=(255, 255, 255),
+    )
+    found = insets_of(clip)
+    assert found and close_to(found[0], 0.1, 0.2, 0.6, 0.7), found
 
 
 def test_a_split_screen_gives_each_half() -> None:

@@ -75,6 +75,17 @@ class Forbidden(FirelineError):
     exit_code = 6
 
 
+class MissingComponent(FirelineError):
+    """A library the operation needs is not installed on this machine (nothing was done).
+
+    Not the client's fault and not passing: the operator installs it.
+    """
+
+    code = "missing_component"
+    http_status = 501
+    exit_code = 9
+
+
 class StorageError(FirelineError):
     """The store could not complete the operation; nothing was committed."""
 

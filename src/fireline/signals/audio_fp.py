@@ -52,7 +52,7 @@ from typing import ClassVar
 import numpy as np
 import numpy.typing as npt
 
-from fireline.domain import FirelineError, InvalidInput, Segment, Signal
+from fireline.domain import InvalidInput, MissingComponent, Segment, Signal
 from fireline.signals.alignment import MAX_SPEED, MIN_SPEED, Pairs, Timeline, find_segments
 from fireline.signals.audio import DecodedAudio
 from fireline.signals.base import AudioHasher, ContentType, IndexKind, SignalType
@@ -432,7 +432,7 @@ def chromaprint() -> ModuleType:
     try:
         return importlib.import_module("chromaprint")
     except ImportError as exc:
-        raise FirelineError(
+        raise MissingComponent(
             "audio_fp needs the Chromaprint library: install the Debian package "
             f"{DEBIAN_PACKAGE} (apt-get install {DEBIAN_PACKAGE}) and the Python package "
             f"pyacoustid ({exc})",

@@ -36,9 +36,10 @@ ANALYSIS_WIDTH = 640
 STEP = 10
 #: A pixel is on a persistent edge when it is an edge in at least this share of frames.
 PERSISTENCE = 0.5
-#: A persistent step is part of an outline only if the steps this many pixels either side
-#: of it (across the line) are not persistent too.
-NEIGHBOUR = 3
+#: A persistent step is part of an outline only if it is seen in this share of frames
+#: more than the steps near it (this many pixels away, across the line) on one side.
+CONTRAST = 0.25
+NEAR = (2, 6)
 #: Frames needed before anything is claimed: a few frames of a still picture persist too.
 MIN_FRAMES = 6
 #: Lines shorter than this share of the frame's height (or width) are ignored.
@@ -131,9 +132,8 @@ class InsetFinder:
         if self._frames < MIN_FRAMES or self._shape is None:
             return []
         assert self._vertical is not None and self._horizontal is not None
-        needed = max(2, int(np.ceil(self._frames * PERSISTENCE)))
-        vertical = _thin(self._vertical.T, needed).T  # (rows, columns - 1)
-        horizontal = _thin(self._horizontal, needed)  # (rows - 1, columns)
+        vertical = _thin(self._vertical.T, self._frames).T  # (rows, columns - 1)
+        horizontal = _thin(self._horizontal, self._frames)  # (rows - 1, columns)
         found = find_insets(vertical, horizontal)
         if self._content:
             (box, count), *_ = self._content.most_common(1)
@@ -181,18 +181,29 @@ def find_insets(vertical: npt.NDArray[np.bool_], horizontal: npt.NDArray[np.bool
     return _best(found)
 
 
-def _thin(counts: npt.NDArray[np.uint16], needed: int) -> npt.NDArray[np.bool_]:
-    """Persistent steps that stand alone across the first axis: an outline, not texture.
+def _thin(counts: npt.NDArray[np.uint16], frames: int) -> npt.NDArray[np.bool_]:
+    """Persistent steps that stand out across the first axis: an outline, not texture.
 
-    A boundary between two pictures is a thin line of steps with moving content on either
-    side; noise, fine texture or a still picture make steps persist everywhere, and are
-    left out by asking that the steps a few pixels either way do not persist.
+    A boundary between two pictures steps in (nearly) every frame along a thin line;
+    noise, fine texture or a still picture make steps persist all around too. A step
+    counts when it persists and, on at least one side of it, is seen in clearly more
+    frames (``CONTRAST`` of them) than the steps nearby on that side. "Nearby" is the
+    second most persistent of the steps 2 to 6 pixels away, so that one other line
+    close by (the far edge of a frame drawn around an inset) does not hide it, while a
+    texture (whose steps recur every pixel or two) does.
     """
-    persistent = counts >= needed
-    beside = np.zeros_like(persistent)
-    beside[NEIGHBOUR:] |= persistent[:-NEIGHBOUR]
-    beside[:-NEIGHBOUR] |= persistent[NEIGHBOUR:]
-    return persistent & ~beside
+    needed = max(2, int(np.ceil(frames * PERSISTENCE)))
+    margin = int(np.ceil(frames * CONTRAST))
+    wide = counts.astype(np.int32)
+    offsets = range(NEAR[0], NEAR[1] + 1)
+    before = np.zeros((len(offsets), *wide.shape), np.int32)
+    after = np.zeros_like(before)
+    for row, offset in enumerate(offsets):
+        before[row, offset:] = wide[:-offset]
+        after[row, :-offset] = wide[offset:]
+    nearby = np.minimum(np.sort(before, axis=0)[-2], np.sort(after, axis=0)[-2])
+    outline: npt.NDArray[np.bool_] = (wide >= needed) & (wide >= nearby + margin)
+    return outline
 
 
 def _small_grey(pixels: Pixels) -> npt.NDArray[np.int16]:
