@@ -23,11 +23,13 @@ is *found* when its reference is matched by ``vpdq`` with a segment whose refere
 interval overlaps the true one; the localisation errors are the distances between the
 segment's starts and the true ones (query and reference side). Any other banked item
 matched, by any signal, is a *false match*. The same is judged for ``audio_fp`` (the
-soundtrack), reported beside it: the target is on the frame hashes, as a copy can be
-muted or dubbed. ``unrelated`` queries (fresh videos never banked) must
-match nothing. ``aligned distance`` is the median PDQ distance between each query frame
-and the reference frame nearest its true time: how hard the edit is on the frame hashes
-(mirrored queries are matched through their mirrored hashes, so theirs reads high).
+soundtrack), reported beside it. The target (95% found, no false match) is judged
+both ways: on what fireline finds (the item matched by any of its signals, as a user
+sees it) and on the frame hashes alone, as a copy can also be muted or dubbed.
+``unrelated`` queries (fresh videos never banked) must match nothing. ``aligned
+distance`` is the median PDQ distance between each query frame and the reference frame
+nearest its true time: how hard the edit is on the frame hashes (mirrored queries are
+matched through their mirrored hashes, so theirs reads high).
 
 Hashing speed: ``HashingService.hash_content`` on one process, for 640x360, 1280x720
 and 1920x1080 video: seconds of video per second of wall time and per CPU-second (the
@@ -542,10 +544,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     false_total = sum(len(o.false_items) for o in outcomes) + unrelated["false_matches"]
     recall = found / len(outcomes) if outcomes else 0.0
     target_met = recall >= 0.95 and false_total == 0
+    recall_any = found_any / len(outcomes) if outcomes else 0.0
+    target_met_any = recall_any >= 0.95 and false_total == 0
     print(
         f"\noverall: {found}/{len(outcomes)} found by vpdq (recall {recall:.3f}), "
-        f"{found_any} by vpdq or audio_fp; {false_total} false matches; target (vpdq recall "
-        f">= 0.95, no false match) {'met' if target_met else 'NOT met'}"
+        f"{found_any} by vpdq or audio_fp (recall {recall_any:.3f}); {false_total} false "
+        f"matches; target (recall >= 0.95, no false match) by any signal "
+        f"{'met' if target_met_any else 'NOT met'}, by vpdq alone "
+        f"{'met' if target_met else 'NOT met'}"
     )
     print("phases: " + ", ".join(f"{k} {v:.0f}" for k, v in phases.items()))
 
@@ -598,8 +604,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             "found": found,
             "recall": round(recall, 4),
             "found_any_signal": found_any,
+            "recall_any_signal": round(recall_any, 4),
             "false_matches": false_total,
             "target_met": target_met,
+            "target_met_any_signal": target_met_any,
         },
         "unrelated": unrelated,
         "hashing_speed": speeds,

@@ -47,7 +47,8 @@ from fireline.services.sightings import (
     alert_timing,
     best_segment,
 )
-from fireline.services.watch_views import event_view, segment_view
+from fireline.services.views import segment_view
+from fireline.services.watch_views import event_view
 from fireline.signals.borders import trim_borders
 from fireline.signals.live import ArrivingBytes, ChunkSource, SourceClosed, follow_video
 from fireline.signals.vpdq import hash_frame
@@ -271,7 +272,7 @@ class StreamFollower:
             "distance": match.distance,
             "threshold": match.threshold,
             "transform": transform,
-            "segment": segment_view(segment),
+            "segment": segment_view(segment, coverage=False),
             "stream_start": sighting.start,
             "stream_end": sighting.end,
         }

@@ -86,9 +86,13 @@ def match_view(match: Match) -> View:
     }
 
 
-def segment_view(segment: Segment) -> View:
-    """Where a video or audio match lies: seconds in the query and in the banked file."""
-    return {
+def segment_view(segment: Segment, *, coverage: bool = True) -> View:
+    """Where a video or audio match lies: seconds in the query and in the banked file.
+
+    Without ``coverage`` the shares of each file covered are left out: for a live
+    stream's sliding window they would describe the window, not the stream.
+    """
+    view: View = {
         "query_start": segment.query_start,
         "query_end": segment.query_end,
         "reference_start": segment.reference_start,
@@ -96,9 +100,11 @@ def segment_view(segment: Segment) -> View:
         "speed": segment.speed,
         "score": segment.score,
         "matched_frames": segment.matched_frames,
-        "query_coverage": segment.query_coverage,
-        "reference_coverage": segment.reference_coverage,
     }
+    if coverage:
+        view["query_coverage"] = segment.query_coverage
+        view["reference_coverage"] = segment.reference_coverage
+    return view
 
 
 def match_result_view(result: MatchResult) -> View:

@@ -6,7 +6,6 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from fireline.domain import Segment
 from fireline.domain.watches import Watch, WatchEvent, WatchProgress
 
 View = dict[str, Any]
@@ -69,16 +68,4 @@ def event_view(event: WatchEvent) -> View:
         "kind": event.kind.value,
         "at": _time(event.at),
         "data": event.data,
-    }
-
-
-def segment_view(segment: Segment) -> View:
-    return {
-        "query_start": segment.query_start,
-        "query_end": segment.query_end,
-        "reference_start": segment.reference_start,
-        "reference_end": segment.reference_end,
-        "speed": segment.speed,
-        "score": segment.score,
-        "matched_frames": segment.matched_frames,
     }
