@@ -31,7 +31,13 @@ from av.container import InputContainer
 
 from fireline.domain import InvalidInput, MediaTooLarge, UnsupportedMedia
 from fireline.signals.media import MediaLimits, check_size
-from fireline.signals.video import VIDEO_FORMATS, open_container, stream_duration, too_long
+from fireline.signals.video import (
+    VIDEO_FORMATS,
+    PacketDecoder,
+    open_container,
+    stream_duration,
+    too_long,
+)
 
 #: Demuxers untrusted bytes may reach (FFmpeg's names): MP3, WAV, FLAC, Ogg (Vorbis,
 #: Opus, FLAC), raw ADTS AAC, MP4/M4A, Matroska/WebM, and every video container (for
@@ -74,32 +80,27 @@ class DecodedAudio:
         last chunk, so it bounds what the caller does with the samples too.
         """
         started = time.monotonic()
-        frames = refused = 0
+        frames = 0
         played = 0.0
         resampler = _Resampler(sample_rate)
         with _open(self._data) as container:
             stream = container.streams.audio[0]
+            packets = PacketDecoder(container, stream, lambda: self._check_budget(started))
             try:
-                for packet in container.demux(stream):
-                    self._check_budget(started)
-                    try:
-                        decoded = stream.decode(packet)
-                    except av.InvalidDataError:
-                        refused += 1  # a packet the decoder cannot use: skip it, as players do
+                for frame in packets.frames():
+                    if frame.samples == 0:
                         continue
-                    for frame in decoded:
-                        if frame.samples == 0:
-                            continue
-                        frames += 1
-                        played += frame.samples / frame.sample_rate
-                        if played > self.limits.max_duration_s:
-                            raise too_long(played, self.limits, declared=False, what="audio")
-                        yield from resampler.resample(frame)
+                    frames += 1
+                    played += frame.samples / frame.sample_rate
+                    if played > self.limits.max_duration_s:
+                        raise too_long(played, self.limits, declared=False, what="audio")
+                    yield from resampler.resample(frame)
                 yield from resampler.resample(None)
             except (av.FFmpegError, ValueError) as exc:
                 raise UnsupportedMedia(
                     f"the audio is corrupt and cannot be decoded ({exc})", code="corrupt_audio"
                 ) from exc
+        refused = packets.refused
         if frames == 0:
             if self.info.duration or refused:
                 raise UnsupportedMedia(

@@ -22,13 +22,15 @@ from __future__ import annotations
 
 import io
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Any
 
 import av
 import numpy as np
 import numpy.typing as npt
+from av.audio.stream import AudioStream
 from av.container import InputContainer
 from av.video.stream import VideoStream
 
@@ -94,34 +96,28 @@ class DecodedVideo:
         caller does with the frames (hashing them) as well as the decoding.
         """
         started = time.monotonic()
-        decoded = damaged = refused = 0
+        decoded = damaged = 0
         played = 0.0
         origin: float | None = None  # a stream's clock may start anywhere (MPEG-TS)
         with _open(self._data) as container:
             stream = container.streams.video[0]
             stream.thread_type = "AUTO"
+            packets = PacketDecoder(container, stream, lambda: self._check_budget(started))
             try:
-                for packet in container.demux(stream):
-                    self._check_budget(started)
-                    try:
-                        frames = stream.decode(packet)
-                    except av.InvalidDataError:
-                        refused += 1  # a packet the decoder cannot use: skip it, as players do
-                        continue
-                    for frame in frames:
-                        if origin is None and frame.time is not None:
-                            origin = frame.time
-                        since = None if frame.time is None else frame.time - (origin or 0.0)
-                        played = self._check_frame(frame.width, frame.height, decoded, since)
-                        damaged += frame.is_corrupt
-                        if decoded % self.frame_step == 0:
-                            pixels = frame.to_ndarray(format="rgb24")
-                            yield VideoFrame(
-                                pixels=np.ascontiguousarray(pixels, dtype=np.uint8),
-                                frame_number=decoded,
-                                timestamp=decoded / self.info.frame_rate,
-                            )
-                        decoded += 1
+                for frame in packets.frames():
+                    if origin is None and frame.time is not None:
+                        origin = frame.time
+                    since = None if frame.time is None else frame.time - (origin or 0.0)
+                    played = self._check_frame(frame.width, frame.height, decoded, since)
+                    damaged += frame.is_corrupt
+                    if decoded % self.frame_step == 0:
+                        pixels = frame.to_ndarray(format="rgb24")
+                        yield VideoFrame(
+                            pixels=np.ascontiguousarray(pixels, dtype=np.uint8),
+                            frame_number=decoded,
+                            timestamp=decoded / self.info.frame_rate,
+                        )
+                    decoded += 1
             except av.FFmpegError as exc:
                 raise UnsupportedMedia(
                     f"the video is corrupt and cannot be decoded ({exc})", code="corrupt_video"
@@ -134,6 +130,7 @@ class DecodedVideo:
                 )
             raise InvalidInput("the video has no frames (zero duration)", code="zero_duration")
         self._check_complete(played + 1 / self.info.frame_rate)
+        refused = packets.refused
         if 2 * (damaged + refused) > decoded + refused:
             raise UnsupportedMedia(
                 f"the video is corrupt: {damaged} of its {decoded} frames are damaged and "
@@ -173,6 +170,36 @@ class DecodedVideo:
                 f"at {played:,.1f} s",
                 code="truncated_video",
             )
+
+
+class PacketDecoder:
+    """A stream's frames in order, skipping packets the decoder refuses, as players do.
+
+    ``before_packet`` runs before each packet is decoded (a time budget's check);
+    ``refused`` counts the packets skipped, for judging how corrupt the file is.
+    """
+
+    def __init__(
+        self,
+        container: InputContainer,
+        stream: VideoStream | AudioStream,
+        before_packet: Callable[[], None],
+    ) -> None:
+        self._container = container
+        self._stream = stream
+        self._before_packet = before_packet
+        self.refused = 0
+
+    def frames(self) -> Iterator[Any]:
+        """Video or audio frames, as the stream gives (typed Any: the callers know which)."""
+        for packet in self._container.demux(self._stream):
+            self._before_packet()
+            try:
+                frames = self._stream.decode(packet)
+            except av.InvalidDataError:
+                self.refused += 1
+                continue
+            yield from frames
 
 
 def open_video(
