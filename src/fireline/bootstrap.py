@@ -3,10 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from fireline.live import SourcePolicy, WatchRunner
-from fireline.services import ApiKeyService, BankService, HashingService, Matcher
+from fireline.services import (
+    ApiKeyService,
+    AuditLog,
+    BankService,
+    HashingService,
+    Matcher,
+    OrganisationService,
+)
+from fireline.services.bell import Bell, RingingAuditStore
+from fireline.services.exchange import ExchangeService
 from fireline.services.following import WatchSettings
 from fireline.services.watches import WatchService
 from fireline.settings import MEMORY_URL, Settings
@@ -25,9 +35,15 @@ class Container:
     banks: BankService
     matcher: Matcher
     keys: ApiKeyService
+    orgs: OrganisationService
+    #: The tamper-evident log every service records its changes in.
+    audit: AuditLog
     watches: WatchService
     #: Runs watches started through the API in this process, under the server's policy.
     watch_runner: WatchRunner
+    exchange: ExchangeService
+    #: Rung after every recorded change: wakes the exchange's senders and push streams.
+    bell: Bell
 
     def close(self) -> None:
         self.watch_runner.stop_all()
@@ -96,14 +112,30 @@ def build(settings: Settings | None = None, *, store: Store | None = None) -> Co
     watches = WatchService(
         store=store.watches, banks=store.banks, matcher=matcher, settings=watch_settings(settings)
     )
+    bell = Bell()
+    audit = AuditLog(store=RingingAuditStore(store.audit, bell))
+    matcher.disputed = (
+        partial(store.exchange.disputed, min_orgs=settings.exchange_suppress_disputes)
+        if settings.exchange_suppress_disputes
+        else None
+    )
+    orgs = OrganisationService(store=store.orgs, audit=audit, instance_org=settings.org_name)
     return Container(
         settings=settings,
         store=store,
         registry=registry,
         hashing=hashing,
-        banks=BankService(store=store.banks, registry=registry, hashing=hashing),
+        banks=BankService(
+            store=store.banks,
+            registry=registry,
+            hashing=hashing,
+            audit=audit,
+            instance_org=settings.org_name,
+        ),
         matcher=matcher,
-        keys=ApiKeyService(store=store.keys),
+        keys=ApiKeyService(store=store.keys, orgs=orgs, audit=audit),
+        orgs=orgs,
+        audit=audit,
         watches=watches,
         watch_runner=WatchRunner(
             watches=watches,
@@ -113,6 +145,18 @@ def build(settings: Settings | None = None, *, store: Store | None = None) -> Co
             ),
             max_watches=settings.max_watches,
         ),
+        exchange=ExchangeService(
+            store=store.exchange,
+            banks=store.banks,
+            registry=registry,
+            org=settings.org_name,
+            max_batch_bytes=settings.exchange_max_batch_bytes,
+            bell=bell,
+            audit=lambda action, subject, detail: audit.record(
+                actor="exchange", action=action, subject=subject, detail=detail
+            ),
+        ),
+        bell=bell,
     )
 
 

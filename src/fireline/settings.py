@@ -37,6 +37,14 @@ class Settings(BaseSettings):
         description="HTTP worker processes; hashing is CPU-bound, so about one per core. "
         "Each follows the change log, so all of them see every change.",
     )
+    org_name: str = Field(
+        "local",
+        min_length=1,
+        max_length=64,
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$",
+        description="Name of this instance's own organisation: keys created without one "
+        "belong to it, and banks created here are owned by it. Created on first use.",
+    )
     admin_key: SecretStr | None = Field(
         None,
         description="Admin API key to install; otherwise one is generated and printed on "
@@ -75,6 +83,32 @@ class Settings(BaseSettings):
     )
     match_dihedral: bool = Field(
         True, description="Also match rotated and mirrored copies of uploaded photos."
+    )
+    exchange_max_batch_bytes: int = Field(
+        16 * 1024 * 1024,
+        ge=64 * 1024,
+        le=256 * 1024 * 1024,
+        description="Largest exchange batch accepted from a peer, in bytes (413 beyond); "
+        "batches this instance builds stay under half of it.",
+    )
+    exchange_suppress_disputes: int = Field(
+        0,
+        ge=0,
+        le=1000,
+        description="An entry whose latest opinion from this many organisations is a "
+        "dispute no longer matches (0: disputes never suppress a match).",
+    )
+    exchange_sync: bool = Field(
+        True,
+        description="`fireline serve` follows subscribed peers' feeds (push), sends "
+        "contributions and publishes shared banks' feeds in the background.",
+    )
+    exchange_poll_seconds: float = Field(
+        0.1,
+        gt=0,
+        le=60,
+        description="How often the background exchange looks for changes committed by "
+        "other processes (changes made through this server are sent at once).",
     )
     seed_demo: bool = Field(
         False, description="Seed the `demo` bank from generated images when it is missing."

@@ -179,6 +179,27 @@ REFUSALS = [
         2,
         "jsonl",
     ),
+    (
+        "export as tat, an import-only format",
+        [["bank", "create", "b"]],
+        ["bank", "export", "b", "--format", "tat"],
+        3,
+        "import-only",
+    ),
+    (
+        "import as hma, an export-only format",
+        [["bank", "create", "b"]],
+        ["bank", "import", "b", "-", "--format", "hma"],
+        3,
+        "export-only",
+    ),
+    (
+        "import an empty tat document",
+        [["bank", "create", "b"]],
+        ["bank", "import", "b", "-", "--format", "tat"],
+        3,
+        "empty",
+    ),
     ("import into unknown bank", [], ["bank", "import", "nope", "-"], 4, "nope"),
     (
         "import a missing file",
@@ -264,7 +285,7 @@ def signals(cli: Cli, bank: str) -> list[str]:
     return sorted(out.splitlines())
 
 
-@pytest.mark.parametrize("fmt", ["jsonl", "threatexchange"])
+@pytest.mark.parametrize("fmt", ["jsonl", "threatexchange", "threatexchange_csv"])
 def test_export_then_import_gives_the_same_signals(
     cli: Cli, photo: PhotoFactory, tmp_path: Path, fmt: str
 ) -> None:
@@ -276,7 +297,7 @@ def test_export_then_import_gives_the_same_signals(
     assert "8 added" in imported.stdout
     assert len(signals(cli, "source")) == 8
     assert signals(cli, "copy") == signals(cli, "source")
-    if fmt == "jsonl":
+    if fmt != "threatexchange":
         labels = {tuple(e["labels"]) for e in show(cli, "copy")["entries"]}
         assert labels == {("entity:demo",), ()}
     # Importing the same file twice doubles nothing.
@@ -313,6 +334,17 @@ def test_import_reads_stdin_and_adds_labels(cli: Cli) -> None:
         ("threatexchange", f"pdq {PDQ}\nhologram_md5 {MD5}\n", "unknown signal type"),
         ("jsonl", '{"signal_type": "md5", "value": "' + MD5 + '"}\n{oops\n', "line 2"),
         ("jsonl", '{"signal_type": "md5", "value": "' + MD5 + '", "labels": ["x:y"]}\n', "x:y"),
+        (
+            "tat",
+            json.dumps([{"hash_digest": PDQ, "algorithm": "PDQ"}, {"hash_digest": PDQ}]),
+            "record 2: no hash algorithm",
+        ),
+        ("tat", '{"results": [', "not valid JSON"),
+        (
+            "threatexchange_csv",
+            f"signal_type,signal_str\npdq,{PDQ}\nmd5,nothex\n",
+            "line 3: a md5 hash",
+        ),
     ],
 )
 def test_a_bad_import_line_stores_nothing(cli: Cli, fmt: str, content: str, words: str) -> None:
@@ -347,3 +379,42 @@ def test_export_to_an_unwritable_place_exits_3(cli: Cli, tmp_path: Path) -> None
     result = cli("bank", "export", "b", "-o", tmp_path / "missing-dir" / "out.jsonl")
     assert result.exit_code == 3
     assert "cannot be written" in result.stderr
+
+
+def test_a_tat_hash_list_imports_with_its_designation(cli: Cli, tmp_path: Path) -> None:
+    listing = tmp_path / "tat.json"
+    records = [
+        {"hash_digest": PDQ, "algorithm": "PDQ", "ideology": "islamist", "file_type": "png"},
+        {"hash_digest": MD5, "algorithm": "MD5", "file_type": "mp4", "group": "Hurras al-Din"},
+        {"hash_digest": "e" * 128, "algorithm": "SHA512", "file_type": "mp4"},
+        {"hash_digest": MD5, "algorithm": "MD5", "file_type": "jpg", "deleted": True},
+    ]
+    listing.write_text(json.dumps({"count": 4, "next": None, "results": records}))
+    cli.ok("bank", "create", "b")
+    result = cli.ok(
+        "bank", "import", "b", listing, "--format", "tat", "--label", "category:recruitment"
+    )
+    assert result.stdout.strip() == (
+        "imported into b: 2 added, 0 already banked, 1 retracted skipped, "
+        "1 of hash types fireline lacks skipped"
+    )
+    entries = {e["signal_type"]: e for e in show(cli, "b")["entries"]}
+    assert entries["video_md5"]["labels"] == [
+        "basis:designation_list",
+        "category:recruitment",
+        "entity:hurras-al-din",
+    ]
+    assert entries["pdq"]["note"].startswith("tat; ideology islamist")
+
+
+def test_an_hma_export_says_what_it_leaves_out(
+    cli: Cli, photo: PhotoFactory, tmp_path: Path
+) -> None:
+    fill(cli, photo, "source")
+    target = tmp_path / "hma.jsonl"
+    result = cli.ok("bank", "export", "source", "--format", "hma", "-o", target)
+    bodies = [json.loads(line) for line in target.read_text().splitlines()]
+    assert sorted(next(iter(b)) for b in bodies) == ["pdq", "pdq", "pdq"]
+    assert "left out entries of types HMA has no signal type for: 3 md5, 2 sha256" in (
+        result.stderr
+    )

@@ -1,4 +1,4 @@
-"""Import and export: native JSONL and python-threatexchange's signal file."""
+"""Import and export: native JSONL, python-threatexchange's files, one-way formats refused."""
 
 from __future__ import annotations
 
@@ -49,7 +49,14 @@ def test_threatexchange_reads_our_export(container: Container, tmp_path: Path) -
     assert len(pdqs) == 3 and all(TePdqSignal.validate_signal_str(v) == v for v in pdqs)
 
 
-@pytest.mark.parametrize("fmt", list(ExchangeFormat))
+ROUNDTRIP_FORMATS = [
+    ExchangeFormat.JSONL,
+    ExchangeFormat.THREATEXCHANGE,
+    ExchangeFormat.THREATEXCHANGE_CSV,
+]
+
+
+@pytest.mark.parametrize("fmt", ROUNDTRIP_FORMATS)
 def test_export_import_roundtrip(container: Container, fmt: ExchangeFormat) -> None:
     _seed(container)
     container.banks.create(name="dst")
@@ -232,3 +239,24 @@ def test_videos_travel_in_the_threatexchange_format(container: Container, tmp_pa
     assert set(delta.updates) == ours
     (vpdq,) = [value for kind, value in ours if kind == "vpdq"]
     assert VPDQSignal.validate_signal_str(vpdq) == vpdq
+
+
+@pytest.mark.parametrize(
+    ("direction", "fmt", "code"),
+    [
+        ("import", ExchangeFormat.HMA, "export_only_format"),
+        ("export", ExchangeFormat.TAT, "import_only_format"),
+    ],
+)
+def test_one_way_formats_are_refused_the_other_way(
+    container: Container, direction: str, fmt: ExchangeFormat, code: str
+) -> None:
+    _seed(container)
+    before = container.banks.get(name="src").entry_count
+    with pytest.raises(InvalidInput) as raised:
+        if direction == "import":
+            import_lines(container.banks, bank="src", lines=["{}"], fmt=fmt)
+        else:
+            list(export_lines(container.banks, bank="src", fmt=fmt))
+    assert raised.value.code == code
+    assert container.banks.get(name="src").entry_count == before

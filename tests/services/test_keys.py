@@ -5,7 +5,15 @@ from __future__ import annotations
 import pytest
 
 from fireline.bootstrap import Container
-from fireline.domain import Conflict, Forbidden, InvalidInput, Role, Unauthenticated
+from fireline.domain import (
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    Permission,
+    Role,
+    Unauthenticated,
+)
 from fireline.services.keys import hash_secret
 
 
@@ -26,19 +34,65 @@ def test_unknown_secrets_are_unauthenticated(container: Container, secret: str |
 @pytest.mark.parametrize(
     ("holder", "needed", "allowed"),
     [
-        (Role.ADMIN, Role.ADMIN, True),
-        (Role.ADMIN, Role.MATCHER, True),
-        (Role.MATCHER, Role.MATCHER, True),
-        (Role.MATCHER, Role.ADMIN, False),
+        (Role.ADMIN, Permission.ADMIN, True),
+        (Role.ADMIN, Permission.MATCH, True),
+        (Role.MATCHER, Permission.MATCH, True),
+        (Role.MATCHER, Permission.READ_ENTRIES, False),
+        (Role.CURATOR, Permission.CURATE, True),
+        (Role.CURATOR, Permission.ADMIN, False),
+        (Role.OBSERVER, Permission.READ_FIGURES, True),
+        (Role.OBSERVER, Permission.READ_BANKS, False),
     ],
 )
-def test_roles(container: Container, holder: Role, needed: Role, allowed: bool) -> None:
+def test_permissions(container: Container, holder: Role, needed: Permission, allowed: bool) -> None:
     key, _ = container.keys.create(name="k", role=holder)
     if allowed:
         container.keys.require(key, needed)
     else:
-        with pytest.raises(Forbidden):
+        with pytest.raises(Forbidden) as raised:
             container.keys.require(key, needed)
+        assert needed.value in raised.value.message and holder.value in raised.value.message
+
+
+def test_a_key_without_an_organisation_belongs_to_the_instance(container: Container) -> None:
+    assert container.orgs.all() == []
+    key, _ = container.keys.create(name="k", role=Role.MATCHER)
+    assert key.org == container.settings.org_name == "local"
+    assert [o.name for o in container.orgs.all()] == ["local"]
+    again, _ = container.keys.create(name="k2", role=Role.MATCHER)
+    assert again.org == "local" and len(container.orgs.all()) == 1
+
+
+def test_a_key_of_another_organisation(container: Container) -> None:
+    container.orgs.create(name="acme")
+    key, secret = container.keys.create(name="k", role=Role.CURATOR, org="acme")
+    assert key.org == "acme"
+    assert container.keys.authenticate(secret).org == "acme"
+    assert key.actor == "key:k@acme"
+
+
+def test_a_key_of_an_unknown_organisation_is_not_found(container: Container) -> None:
+    with pytest.raises(NotFound) as raised:
+        container.keys.create(name="k", role=Role.CURATOR, org="nobody")
+    assert raised.value.code == "org_not_found"
+    assert container.keys.all() == []
+
+
+def test_key_changes_are_audited_once(container: Container) -> None:
+    key, _ = container.keys.create(name="k", role=Role.AUDITOR, actor="cli:ann")
+    container.keys.revoke(key_id=key.id, actor="cli:bob")
+    container.keys.revoke(key_id=key.id, actor="cli:bob")  # already revoked: nothing new
+    records = [(r.actor, r.action, r.subject) for r in container.audit.records()]
+    assert records == [
+        ("cli:ann", "org.created", "org:local"),
+        ("cli:ann", "key.created", f"key:{key.id}"),
+        ("cli:bob", "key.revoked", f"key:{key.id}"),
+    ]
+    assert container.audit.records()[1].detail == {
+        "name": "k",
+        "role": "auditor",
+        "org": "local",
+    }
 
 
 def test_first_run_creates_one_admin_key(container: Container) -> None:

@@ -54,7 +54,10 @@ def test_a_new_entry_is_matchable_by_an_existing_matcher(container: Container) -
     assert not container.matcher.match_signals([Signal("pdq", value)]).matched
     # A second service over the same store stands in for another process writing.
     writer = BankService(
-        store=container.store.banks, registry=container.registry, hashing=container.hashing
+        store=container.store.banks,
+        registry=container.registry,
+        hashing=container.hashing,
+        audit=container.audit,
     )
     (entry,) = writer.add_signals(bank="a", signals=[Signal("pdq", value)]).added
     assert container.matcher.match_signals([Signal("pdq", value)]).matched

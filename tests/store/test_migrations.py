@@ -22,9 +22,11 @@ from fireline.store.sql.tables import Base
 TABLES = {
     "alembic_version",
     "api_keys",
+    "audit_records",
     "banks",
     "entries",
     "entry_changes",
+    "organisations",
     "watch_events",
     "watches",
 }

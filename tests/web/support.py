@@ -1,4 +1,4 @@
-"""A real app over a real store, with an admin and a matcher key."""
+"""A real app over a real store, with a key of every role."""
 
 from __future__ import annotations
 
@@ -21,17 +21,30 @@ class Api:
     container: Container
     admin: dict[str, str]
     matcher: dict[str, str]
+    #: Headers with a key of each role (admin and matcher are the two above).
+    roles: dict[Role, dict[str, str]]
+
+    @property
+    def reviewer(self) -> dict[str, str]:
+        """A key that reads entries but changes nothing."""
+        return self.roles[Role.REVIEWER]
 
 
 def make_api(settings: Settings) -> Iterator[Api]:
     container = build(settings)
-    _, admin = container.keys.create(name="test admin", role=Role.ADMIN)
-    _, matcher = container.keys.create(name="test matcher", role=Role.MATCHER)
+    roles: dict[Role, dict[str, str]] = {}
+    for role in Role:
+        _, secret = container.keys.create(name=f"test {role.value}", role=role)
+        # Both ways of sending a key are exercised: a bearer token and the X-API-Key header.
+        roles[role] = (
+            {"X-API-Key": secret} if role is Role.MATCHER else {"Authorization": f"Bearer {secret}"}
+        )
     with TestClient(create_app(container)) as client:
         yield Api(
             client=client,
             container=container,
-            admin={"Authorization": f"Bearer {admin}"},
-            matcher={"X-API-Key": matcher},
+            admin=roles[Role.ADMIN],
+            matcher=roles[Role.MATCHER],
+            roles=roles,
         )
     container.close()

@@ -1,4 +1,7 @@
-"""Every route but health needs a key; matcher keys cannot change state."""
+"""Every route but health needs a key; matcher keys cannot change state or read entries.
+
+tests/web/test_role_matrix.py checks every route against every role.
+"""
 
 from __future__ import annotations
 
@@ -62,10 +65,36 @@ def test_matcher_key_cannot_change_state(
     assert response.json()["error"]["code"] == "forbidden"
 
 
-def test_matcher_key_reads_and_matches(api: Api) -> None:
+def test_matcher_key_reads_banks_and_matches(api: Api) -> None:
     assert api.client.get("/v1/banks", headers=api.matcher).status_code == 200
     body = {"signals": [{"signal_type": "md5", "value": "0" * 32}]}
     assert api.client.post("/v1/match", json=body, headers=api.matcher).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "path", ["/v1/banks/demo/entries", "/v1/entries/1", "/v1/banks/demo/export"]
+)
+def test_matcher_key_cannot_read_entries_or_export(api: Api, path: str) -> None:
+    api.container.banks.create(name="demo")
+    response = api.client.get(path, headers=api.matcher)
+    assert response.status_code == 403
+    message = response.json()["error"]["message"]
+    assert "read_entries" in message and "matcher" in message
+
+
+def test_keys_are_created_for_an_organisation(api: Api) -> None:
+    api.client.post("/v1/orgs", json={"name": "acme"}, headers=api.admin)
+    created = api.client.post(
+        "/v1/keys", json={"name": "k", "role": "curator", "org": "acme"}, headers=api.admin
+    )
+    assert created.status_code == 201, created.text
+    assert (created.json()["org"], created.json()["role"]) == ("acme", "curator")
+    default = api.client.post("/v1/keys", json={"name": "k2"}, headers=api.admin).json()
+    assert (default["org"], default["role"]) == ("local", "matcher")
+    missing = api.client.post("/v1/keys", json={"name": "k3", "org": "nobody"}, headers=api.admin)
+    assert missing.status_code == 404 and missing.json()["error"]["code"] == "org_not_found"
+    names = [k["name"] for k in api.client.get("/v1/keys", headers=api.admin).json()["data"]]
+    assert "k3" not in names
 
 
 def test_revoked_key_stops_working(api: Api) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from fireline.testing.media import encode, flat_image, random_photo
@@ -23,7 +25,7 @@ def _count(api: Api, bank: str = "bank1") -> int:
 def test_bank_lifecycle(api: Api) -> None:
     created = _create(api, description="test bank", pdq_threshold=20)
     assert created["pdq_threshold"] == 20
-    assert created["owner"] == "test admin"
+    assert created["owner"] == "local"  # the organisation of the key that created it
     listed = api.client.get("/v1/banks", headers=api.matcher).json()
     assert [b["name"] for b in listed["data"]] == ["bank1"]
     patched = api.client.patch(
@@ -143,22 +145,22 @@ def test_entries_page_with_a_cursor_and_retraction_is_kept(api: Api) -> None:
         headers=api.admin,
     ).json()
     assert retracted["retracted_at"] and retracted["retraction_reason"] == "false positive"
-    page = api.client.get("/v1/banks/bank1/entries?limit=2", headers=api.matcher).json()
+    page = api.client.get("/v1/banks/bank1/entries?limit=2", headers=api.reviewer).json()
     assert [e["id"] for e in page["data"]] == [added[1]["id"], added[2]["id"]]
     rest = api.client.get(
-        f"/v1/banks/bank1/entries?limit=10&after_id={page['next_after_id']}", headers=api.matcher
+        f"/v1/banks/bank1/entries?limit=10&after_id={page['next_after_id']}", headers=api.reviewer
     ).json()
     assert len(rest["data"]) == 2 and rest["next_after_id"] is None
     everything = api.client.get(
-        "/v1/banks/bank1/entries?include_retracted=true", headers=api.matcher
+        "/v1/banks/bank1/entries?include_retracted=true", headers=api.reviewer
     ).json()
     assert everything["count"] == 5
-    assert api.client.get(f"/v1/entries/{added[0]['id']}", headers=api.matcher).json()[
+    assert api.client.get(f"/v1/entries/{added[0]['id']}", headers=api.reviewer).json()[
         "retracted_at"
     ]
 
 
-@pytest.mark.parametrize("fmt", ["jsonl", "threatexchange"])
+@pytest.mark.parametrize("fmt", ["jsonl", "threatexchange", "threatexchange_csv"])
 def test_export_then_import_roundtrips(api: Api, fmt: str) -> None:
     _create(api)
     _create(api, "copy")
@@ -168,12 +170,18 @@ def test_export_then_import_roundtrips(api: Api, fmt: str) -> None:
         data={"label": ["category:instruction"]},
         headers=api.admin,
     )
-    exported = api.client.get(f"/v1/banks/bank1/export?format={fmt}", headers=api.matcher)
+    exported = api.client.get(f"/v1/banks/bank1/export?format={fmt}", headers=api.reviewer)
     assert exported.status_code == 200
     imported = api.client.post(
         f"/v1/banks/copy/import?format={fmt}", content=exported.content, headers=api.admin
     )
-    assert imported.json() == {"added": 3, "existing": 0, "skipped_retracted": 0}
+    assert imported.json() == {
+        "added": 3,
+        "existing": 0,
+        "skipped_retracted": 0,
+        "skipped_unsupported": 0,
+        "skipped_negative": 0,
+    }
 
     def signals(bank: str) -> set[tuple[str, str]]:
         rows = api.client.get(f"/v1/banks/{bank}/entries", headers=api.admin).json()["data"]
@@ -346,7 +354,13 @@ def test_imports_from_other_tools_are_read_whole(api: Api, query: str, body: str
     response = api.client.post(
         f"/v1/banks/bank1/import?{query}", content=body.format(*MD5S).encode(), headers=api.admin
     )
-    assert response.json() == {"added": 2, "existing": 1, "skipped_retracted": 0}
+    assert response.json() == {
+        "added": 2,
+        "existing": 1,
+        "skipped_retracted": 0,
+        "skipped_unsupported": 0,
+        "skipped_negative": 0,
+    }
 
 
 @pytest.mark.parametrize(
@@ -368,8 +382,27 @@ def test_imports_from_other_tools_are_read_whole(api: Api, query: str, body: str
         ("format=jsonl", b"\xff\xfe", "invalid_encoding"),
         ("label=category:bogus", b"", "unknown_label"),
         ("format=threatexchange&signal_type=photodna", b"", "unknown_signal_type"),
+        ("format=tat", b"[" * 100_000 + b"]" * 100_000, "malformed_document"),
+        (
+            "format=tat",
+            b'{"results": [{"hash_digest": "00", "algorithm": "X"}]}',
+            "unknown_signal_type",
+        ),
+        ("format=hma", b'{"pdq": "' + PDQ.encode() + b'"}', "export_only_format"),
+        ("format=threatexchange_csv", b"a,b\n1,2\n", "malformed_document"),
     ],
-    ids=["deep", "long-number", "huge-quality", "not-utf8", "bad-label", "bad-type"],
+    ids=[
+        "deep",
+        "long-number",
+        "huge-quality",
+        "not-utf8",
+        "bad-label",
+        "bad-type",
+        "tat-deep",
+        "tat-unknown-algorithm",
+        "hma-is-export-only",
+        "csv-without-header",
+    ],
 )
 def test_bad_imports_are_refused_and_store_nothing(
     api: Api, query: str, body: bytes, code: str
@@ -379,3 +412,48 @@ def test_bad_imports_are_refused_and_store_nothing(
     assert response.status_code == 422, response.text
     assert response.json()["error"]["code"] == code
     assert _count(api) == 0
+
+
+def test_a_tat_hash_list_is_imported_over_http(api: Api) -> None:
+    _create(api)
+    body = {
+        "count": 3,
+        "next": None,
+        "checkpoint": "1.0,3",
+        "results": [
+            {"hash_digest": PDQ, "algorithm": "PDQ", "ideology": "islamist", "file_type": "jpg"},
+            {"hash_digest": "e" * 128, "algorithm": "SHA512", "file_type": "jpg"},
+            {"hash_digest": "a" * 32, "algorithm": "MD5", "file_type": "mp4", "deleted": True},
+        ],
+    }
+    response = api.client.post("/v1/banks/bank1/import?format=tat", json=body, headers=api.admin)
+    assert response.status_code == 200, response.text
+    assert response.json() == {
+        "added": 1,
+        "existing": 0,
+        "skipped_retracted": 1,
+        "skipped_unsupported": 1,
+        "skipped_negative": 0,
+    }
+    (entry,) = api.client.get("/v1/banks/bank1/entries", headers=api.admin).json()["data"]
+    assert (entry["signal_type"], entry["labels"]) == ("pdq", ["basis:designation_list"])
+
+
+def test_hma_bodies_and_csv_are_exported_over_http(api: Api) -> None:
+    _create(api)
+    api.client.post(
+        "/v1/banks/bank1/entries",
+        files={"file": ("p.png", encode(random_photo(9)))},
+        headers=api.admin,
+    )
+    hma = api.client.get("/v1/banks/bank1/export?format=hma", headers=api.reviewer)
+    assert hma.status_code == 200
+    assert hma.headers["content-type"].startswith("application/x-ndjson")
+    (line,) = hma.text.splitlines()
+    assert set(json.loads(line)) == {"pdq", "note"}
+    table = api.client.get("/v1/banks/bank1/export?format=threatexchange_csv", headers=api.reviewer)
+    assert table.headers["content-type"].startswith("text/csv")
+    assert table.text.splitlines()[0] == "signal_type,signal_str,collab,category,tags"
+    refused = api.client.get("/v1/banks/bank1/export?format=tat", headers=api.reviewer)
+    assert refused.status_code == 422
+    assert refused.json()["error"]["code"] == "import_only_format"

@@ -96,7 +96,7 @@ def test_the_openapi_description_names_what_the_routes_answer(api: Api) -> None:
     paths = api.client.get("/openapi.json").json()["paths"]
     assert "404" in paths["/v1/match"]["post"]["responses"]
     export = paths["/v1/banks/{name}/export"]["get"]["responses"]["200"]["content"]
-    assert sorted(export) == ["application/x-ndjson", "text/plain"]
+    assert sorted(export) == ["application/x-ndjson", "text/csv", "text/plain"]
     for path in ("/v1/hash", "/v1/match", "/v1/banks/{name}/entries"):
         (param,) = [p for p in paths[path]["post"]["parameters"] if p["name"] == "content_type"]
         assert param["schema"]["enum"] == ["auto", *(c.value for c in ContentType)]

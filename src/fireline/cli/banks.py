@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated
@@ -14,6 +15,7 @@ from fireline.cli.context import (
     ContentChoice,
     ContentTypeOption,
     JsonOption,
+    cli_actor,
     container,
     fail_usage,
     parse_signal_options,
@@ -49,7 +51,11 @@ FormatOption = Annotated[
     ExchangeFormat,
     typer.Option(
         "--format",
-        help="jsonl: fireline's native entries; threatexchange: '<signal_type> <value>' lines.",
+        help=(
+            "jsonl: fireline's native entries; threatexchange: '<signal_type> <value>' lines; "
+            "threatexchange_csv: `threatexchange dataset --csv` rows; tat: a Tech Against "
+            "Terrorism hash list (import only); hma: HMA API bodies (export only)."
+        ),
         case_sensitive=False,
     ),
 ]
@@ -70,7 +76,11 @@ def create(
 ) -> None:
     """Create an empty bank."""
     bank = container(ctx).banks.create(
-        name=name, description=description, sharing=sharing, pdq_threshold=pdq_threshold
+        name=name,
+        description=description,
+        sharing=sharing,
+        pdq_threshold=pdq_threshold,
+        actor=cli_actor(),
     )
     typer.echo(f"created bank {bank.name} (id {bank.id}, sharing {bank.sharing.value})")
 
@@ -177,13 +187,16 @@ def add(
                 labels=labels,
                 note=note,
                 sources=[source for source, _ in contents],
+                actor=cli_actor(),
             )
         except InvalidInput as exc:
             raise type(exc)(f"{exc.message} (nothing was added)", code=exc.code) from None
         for (source, _), result in zip(contents, results, strict=True):
             _report_added(source, result, as_json=as_json)
     if signals:
-        result = instance.banks.add_signals(bank=name, signals=signals, labels=labels, note=note)
+        result = instance.banks.add_signals(
+            bank=name, signals=signals, labels=labels, note=note, actor=cli_actor()
+        )
         _report_added("--signal", result, as_json=as_json)
 
 
@@ -196,7 +209,7 @@ def retract(
     reason: Annotated[str, typer.Option(help="Why, kept with the retraction.")] = "",
 ) -> None:
     """Retract an entry: it stops matching everywhere, and stays on record."""
-    entry = container(ctx).banks.retract(entry_id=entry_id, reason=reason)
+    entry = container(ctx).banks.retract(entry_id=entry_id, reason=reason, actor=cli_actor())
     typer.echo(f"retracted entry {entry.id} from bank {entry.bank_name}")
 
 
@@ -242,9 +255,17 @@ def import_bank(
         labels=parse_labels(label or []),
         default_signal_type=signal_type,
     )
+    extra = "".join(
+        f", {count} {what} skipped"
+        for count, what in (
+            (report.skipped_unsupported, "of hash types fireline lacks"),
+            (report.skipped_negative, "marked false positive"),
+        )
+        if count
+    )
     typer.echo(
         f"imported into {name}: {report.added} added, {report.existing} already banked, "
-        f"{report.skipped_retracted} retracted skipped"
+        f"{report.skipped_retracted} retracted skipped{extra}"
     )
 
 
@@ -285,16 +306,24 @@ def export(
 ) -> None:
     """Export a bank's active entries, oldest first."""
     if include_retracted and fmt is not ExchangeFormat.JSONL:
-        fail_usage("--include-retracted needs --format jsonl (threatexchange has no retractions)")
+        fail_usage(f"--include-retracted needs --format jsonl ({fmt.value} has no retractions)")
+    left_out: Counter[str] = Counter()
     lines = export_lines(
-        container(ctx).banks, bank=name, fmt=fmt, include_retracted=include_retracted
+        container(ctx).banks,
+        bank=name,
+        fmt=fmt,
+        include_retracted=include_retracted,
+        left_out=left_out,
     )
     if output is None or str(output) == "-":
         for line in lines:
             typer.echo(line)
-        return
-    count = _write_atomically(output, lines)
-    typer.echo(f"exported {count} entries from {name} to {output}", err=True)
+    else:
+        count = _write_atomically(output, lines)
+        typer.echo(f"exported {count} lines from {name} to {output}", err=True)
+    if left_out:
+        kinds = ", ".join(f"{count} {kind}" for kind, count in sorted(left_out.items()))
+        typer.echo(f"left out entries of types HMA has no signal type for: {kinds}", err=True)
 
 
 @app.command("delete")
@@ -310,5 +339,5 @@ def delete(
         fail_usage(f"deleting bank {name!r} cannot be undone; pass --yes to confirm")
     banks = container(ctx).banks
     bank = banks.get(name=name)
-    banks.delete(name=name)
+    banks.delete(name=name, actor=cli_actor())
     typer.echo(f"deleted bank {bank.name} and its {bank.entry_count} active entries")

@@ -6,6 +6,7 @@ commands that never touch the store (``--help``, usage errors) never open it.
 
 from __future__ import annotations
 
+import getpass
 import os
 import re
 import stat
@@ -123,6 +124,15 @@ def container(ctx: typer.Context) -> Container:
 def offline_container(ctx: typer.Context) -> Container:
     """A container on an in-memory store, for commands that only hash and need no database."""
     return state(ctx).container(offline=True)
+
+
+def cli_actor() -> str:
+    """Who acts on the command line, as the audit log names them: ``cli:<user>``."""
+    try:
+        user = getpass.getuser()
+    except (OSError, KeyError):  # no login name and no password entry (some containers)
+        user = f"uid{os.getuid()}" if hasattr(os, "getuid") else "unknown"
+    return f"cli:{user}"
 
 
 def fail_usage(message: str) -> NoReturn:

@@ -1,8 +1,9 @@
 """The ``fireline`` command: the typer app and the one place errors become exit codes.
 
 Exit codes: 0 ok; 1 a match was found (``match``, ``watch``); 2 usage error; 3 invalid
-input; 4 not found; 5 conflict; 6 authentication or permission; 7 storage error; 8 a
-watched stream stalled; 130 interrupted. See docs/cli.md.
+input, or a broken audit chain (``audit verify``); 4 not found; 5 conflict; 6
+authentication or permission; 7 storage error; 8 a watched stream stalled; 130
+interrupted. See docs/cli.md.
 """
 
 from __future__ import annotations
@@ -12,12 +13,15 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
+from fireline.cli.audit import app as audit_app
 from fireline.cli.banks import app as bank_app
 from fireline.cli.context import EXIT_INTERRUPTED, CliState
 from fireline.cli.db import app as db_app
+from fireline.cli.exchange import app as exchange_app
 from fireline.cli.hashing import hash_command
 from fireline.cli.keys import app as key_app
 from fireline.cli.matching import match_command
+from fireline.cli.orgs import app as org_app
 from fireline.cli.output import emit_error
 from fireline.cli.serve import serve_command
 from fireline.cli.watch import watch_command
@@ -72,7 +76,10 @@ app.command("serve")(serve_command)
 app.command("watch")(watch_command)
 app.add_typer(bank_app, name="bank")
 app.add_typer(key_app, name="key")
+app.add_typer(org_app, name="org")
+app.add_typer(audit_app, name="audit")
 app.add_typer(db_app, name="db")
+app.add_typer(exchange_app, name="exchange")
 
 
 def run() -> None:

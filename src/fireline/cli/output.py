@@ -17,7 +17,16 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from fireline.domain import ApiKey, Bank, Entry, FirelineError, Match, Segment
+from fireline.domain import (
+    ApiKey,
+    AuditRecord,
+    Bank,
+    Entry,
+    FirelineError,
+    Match,
+    Organisation,
+    Segment,
+)
 from fireline.services import views
 
 JsonObject = dict[str, Any]
@@ -29,6 +38,9 @@ entry_to_json = views.entry_view
 bank_to_json = views.bank_view
 match_result_to_json = views.match_result_view
 api_key_to_json = views.key_view
+org_to_json = views.org_view
+audit_record_to_json = views.audit_record_view
+verification_to_json = views.verification_view
 
 
 def error_to_json(error: FirelineError) -> JsonObject:
@@ -149,7 +161,7 @@ def _clock(seconds: float) -> str:
 
 
 def key_table(keys: Iterable[ApiKey]) -> Table:
-    table = _table("id", "name", "role", "prefix", "created", "revoked")
+    table = _table("id", "name", "role", "org", "prefix", "created", "revoked")
     for key in keys:
         table.add_row(
             *map(
@@ -158,9 +170,38 @@ def key_table(keys: Iterable[ApiKey]) -> Table:
                     key.id,
                     key.name,
                     key.role.value,
+                    key.org,
                     key.prefix,
                     _short_time(key.created_at),
                     _short_time(key.revoked_at),
+                ),
+            )
+        )
+    return table
+
+
+def org_table(orgs: Iterable[Organisation]) -> Table:
+    table = _table("id", "name", "created", "description")
+    for org in orgs:
+        table.add_row(*map(_cell, (org.id, org.name, _short_time(org.created_at), org.description)))
+    return table
+
+
+def audit_table(records: Iterable[AuditRecord]) -> Table:
+    """Records for people: the hash is shortened; ``--json`` has every field in full."""
+    table = _table("seq", "at", "actor", "action", "subject", "detail", "hash")
+    for record in records:
+        table.add_row(
+            *map(
+                _cell,
+                (
+                    record.seq,
+                    record.at.strftime("%Y-%m-%d %H:%M:%S"),
+                    record.actor,
+                    record.action,
+                    record.subject,
+                    json.dumps(dict(record.detail), sort_keys=True, ensure_ascii=False),
+                    record.hash[:12],
                 ),
             )
         )

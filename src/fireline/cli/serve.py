@@ -85,6 +85,8 @@ def serve_command(
                 port=address[1],
                 log_level="info",
                 log_config=log_config,
+                # Push streams to peers stay open: give them this long to end on a stop.
+                timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS,
             )
         else:
             # Each worker builds its own container from the environment; pass on what the
@@ -99,6 +101,8 @@ def serve_command(
                 port=address[1],
                 log_level="info",
                 log_config=log_config,
+                # Push streams to peers stay open: give them this long to end on a stop.
+                timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS,
             )
     except SystemExit as exc:
         # uvicorn exits 3 when it cannot bind; 3 means invalid input here, so say what it is.
@@ -108,6 +112,10 @@ def serve_command(
                 "(see the log above; is the port in use?)"
             )
         raise
+
+
+#: Seconds a stopping server waits for open connections (peers' push streams) to end.
+SHUTDOWN_GRACE_SECONDS = 3
 
 
 def _log_config(base: dict[str, Any]) -> dict[str, Any]:

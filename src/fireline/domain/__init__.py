@@ -1,6 +1,14 @@
 """Domain records, the label taxonomy and the error hierarchy (standard library only)."""
 
+from fireline.domain.audit import (
+    GENESIS_HASH,
+    AuditAction,
+    AuditRecord,
+    AuditVerification,
+    ChainProblem,
+)
 from fireline.domain.errors import (
+    ChainBroken,
     Conflict,
     FirelineError,
     Forbidden,
@@ -12,6 +20,18 @@ from fireline.domain.errors import (
     Unauthenticated,
     UnsupportedMedia,
 )
+from fireline.domain.exchange import (
+    ApplyReport,
+    Opinion,
+    OpinionKind,
+    OutgoingOpinion,
+    Peer,
+    ReceivedOpinion,
+    ReceivedRetraction,
+    StoredBatch,
+    Subscription,
+)
+from fireline.domain.figures import EntryFigures, Figures
 from fireline.domain.models import (
     AddedEntries,
     ApiKey,
@@ -22,23 +42,44 @@ from fireline.domain.models import (
     Match,
     MatchResult,
     NewEntry,
+    Organisation,
+    Provenance,
     Refusal,
-    Role,
     Segment,
     SharingPolicy,
     Signal,
 )
+from fireline.domain.roles import ROLE_PERMISSIONS, Permission, Role, allows
 from fireline.domain.taxonomy import ContentCategory, InclusionBasis, parse_label, parse_labels
 
 __all__ = [
+    "ApplyReport",
+    "OutgoingOpinion",
+    "ReceivedOpinion",
+    "ReceivedRetraction",
+    "ChainBroken",
+    "Opinion",
+    "OpinionKind",
+    "Peer",
+    "Provenance",
+    "StoredBatch",
+    "Subscription",
+    "GENESIS_HASH",
+    "ROLE_PERMISSIONS",
     "AddedEntries",
     "ApiKey",
+    "AuditAction",
+    "AuditRecord",
+    "AuditVerification",
     "Bank",
+    "ChainProblem",
     "ChangeKind",
     "Conflict",
     "ContentCategory",
     "Entry",
     "EntryChange",
+    "EntryFigures",
+    "Figures",
     "FirelineError",
     "Forbidden",
     "InclusionBasis",
@@ -50,6 +91,8 @@ __all__ = [
     "MissingComponent",
     "NewEntry",
     "NotFound",
+    "Organisation",
+    "Permission",
     "Refusal",
     "Role",
     "SharingPolicy",
@@ -57,6 +100,7 @@ __all__ = [
     "StorageError",
     "Unauthenticated",
     "UnsupportedMedia",
+    "allows",
     "parse_label",
     "parse_labels",
 ]

@@ -59,6 +59,14 @@ class Conflict(FirelineError):
     exit_code = 5
 
 
+class ChainBroken(FirelineError):
+    """A verified history (an exchange chain, the audit log) is incomplete or was altered."""
+
+    code = "chain_broken"
+    http_status = 409
+    exit_code = 10
+
+
 class Unauthenticated(FirelineError):
     """No credentials, or credentials that match no active key."""
 

@@ -6,6 +6,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+# Role lives with the permission table; re-exported here for callers that import it from
+# this module.
+from fireline.domain.roles import Role as Role
+
 
 class SharingPolicy(StrEnum):
     """Who may receive a bank's signals when exchange arrives."""
@@ -13,13 +17,6 @@ class SharingPolicy(StrEnum):
     PRIVATE = "private"
     MEMBERS = "members"
     AGGREGATE_ONLY = "aggregate_only"
-
-
-class Role(StrEnum):
-    """What an API key may do. ``admin`` changes state; ``matcher`` only hashes and reads."""
-
-    ADMIN = "admin"
-    MATCHER = "matcher"
 
 
 class ChangeKind(StrEnum):
@@ -50,6 +47,20 @@ class Bank:
 
 
 @dataclass(frozen=True, slots=True)
+class Provenance:
+    """Where an entry received through the exchange came from.
+
+    ``org`` contributed it from the instance with fingerprint ``instance`` at
+    ``contributed_at``; ``relayed_by`` lists the instances (hubs) that passed it on.
+    """
+
+    org: str
+    instance: str
+    contributed_at: datetime
+    relayed_by: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Entry:
     """One signal in one bank, with its labels and provenance. Never deleted, only retracted."""
 
@@ -66,6 +77,10 @@ class Entry:
     created_at: datetime
     retracted_at: datetime | None = None
     retraction_reason: str = ""
+    #: ``<instance fingerprint>:<entry id>`` on the instance that first banked it, for an
+    #: entry received through the exchange; None for one banked here.
+    origin_uid: str | None = None
+    provenance: Provenance | None = None
 
     @property
     def active(self) -> bool:
@@ -82,6 +97,10 @@ class NewEntry:
     labels: tuple[str, ...] = ()
     note: str = ""
     item: str | None = None
+    origin_uid: str | None = None
+    provenance: Provenance | None = None
+    #: Who contributed it, when that is not the caller of the add (a relayed entry).
+    contributor: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,13 +175,31 @@ class MatchResult:
 
 
 @dataclass(frozen=True, slots=True)
+class Organisation:
+    """A platform or body that holds keys and owns banks; each instance has its own."""
+
+    id: int
+    name: str
+    description: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class ApiKey:
+    """An API key of one organisation (``org``: the organisation's name)."""
+
     id: int
     name: str
     role: Role
+    org: str
     prefix: str
     created_at: datetime
     revoked_at: datetime | None = None
+
+    @property
+    def actor(self) -> str:
+        """Who acted, as the audit log names a key: ``key:<name>@<org>``."""
+        return f"key:{self.name}@{self.org}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,7 +1,10 @@
-"""Use cases: hashing, banking, matching, keys, import and export."""
+"""Use cases: hashing, banking, matching, keys, organisations, the audit log, import and
+export."""
 
 from fireline.services import views
+from fireline.services.audit import AuditLog
 from fireline.services.banking import BankService
+from fireline.services.figures import instance_figures
 from fireline.services.hashing import (
     HashedContent,
     HashingService,
@@ -11,17 +14,21 @@ from fireline.services.hashing import (
 from fireline.services.interchange import ExchangeFormat, ImportReport
 from fireline.services.keys import ApiKeyService
 from fireline.services.matching import Matcher
+from fireline.services.orgs import OrganisationService
 from fireline.services.signals_in import parse_signal, parse_signal_line
 
 __all__ = [
     "ApiKeyService",
+    "AuditLog",
     "BankService",
     "ExchangeFormat",
     "HashedContent",
     "HashingService",
     "ImportReport",
     "Matcher",
+    "OrganisationService",
     "detect_content_type",
+    "instance_figures",
     "parse_content_type",
     "parse_signal",
     "parse_signal_line",

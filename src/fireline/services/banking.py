@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from fireline.domain import (
     AddedEntries,
+    AuditAction,
     Bank,
     Entry,
     InvalidInput,
@@ -17,6 +18,7 @@ from fireline.domain import (
     Signal,
     parse_labels,
 )
+from fireline.services.audit import AuditLog, entry_id_ranges
 from fireline.services.hashing import HashingService
 from fireline.services.text import check_text
 from fireline.signals import ContentType, SignalRegistry
@@ -53,31 +55,56 @@ def _note(note: str, *, what: str = "a note") -> str:
 
 
 class BankService:
-    """Use cases on banks. Every change commits before the method returns."""
+    """Use cases on banks. Every change commits before the method returns.
+
+    Every change is recorded in the audit log after it commits, naming ``actor``. For
+    additions ``actor`` defaults to the contributor.
+    """
 
     def __init__(
-        self, *, store: BankStore, registry: SignalRegistry, hashing: HashingService
+        self,
+        *,
+        store: BankStore,
+        registry: SignalRegistry,
+        hashing: HashingService,
+        audit: AuditLog,
+        instance_org: str = "local",
     ) -> None:
         self.store = store
         self.registry = registry
         self.hashing = hashing
+        self.audit = audit
+        self.instance_org = instance_org
 
     def create(
         self,
         *,
         name: str,
         description: str = "",
-        owner: str = "local",
+        owner: str | None = None,
         sharing: SharingPolicy = SharingPolicy.PRIVATE,
         pdq_threshold: int | None = None,
+        actor: str = "local",
     ) -> Bank:
-        return self.store.create_bank(
+        """Create a bank owned by the organisation ``owner`` (default: the instance's)."""
+        bank = self.store.create_bank(
             name=validate_bank_name(name),
             description=_note(description, what="a description"),
-            owner=owner,
+            owner=self.instance_org if owner is None else owner,
             sharing=sharing,
             pdq_threshold=validate_threshold(pdq_threshold),
         )
+        self.audit.record(
+            actor=actor,
+            action=AuditAction.BANK_CREATED,
+            subject=f"bank:{bank.name}",
+            detail={
+                "owner": bank.owner,
+                "sharing": bank.sharing.value,
+                "pdq_threshold": bank.pdq_threshold,
+            },
+        )
+        return bank
 
     def get(self, *, name: str) -> Bank:
         return self.store.get_bank(name)
@@ -93,17 +120,40 @@ class BankService:
         sharing: SharingPolicy | None = None,
         pdq_threshold: int | None = None,
         clear_pdq_threshold: bool = False,
+        actor: str = "local",
     ) -> Bank:
-        return self.store.update_bank(
+        bank = self.store.update_bank(
             name,
             description=None if description is None else _note(description, what="a description"),
             sharing=sharing,
             pdq_threshold=validate_threshold(pdq_threshold),
             clear_pdq_threshold=clear_pdq_threshold,
         )
+        changed: dict[str, object] = {"version": bank.version}
+        if description is not None:
+            changed["description"] = bank.description
+        if sharing is not None:
+            changed["sharing"] = bank.sharing.value
+        if pdq_threshold is not None or clear_pdq_threshold:
+            changed["pdq_threshold"] = bank.pdq_threshold
+        self.audit.record(
+            actor=actor,
+            action=AuditAction.BANK_UPDATED,
+            subject=f"bank:{bank.name}",
+            detail=changed,
+        )
+        return bank
 
-    def delete(self, *, name: str) -> None:
+    def delete(self, *, name: str, actor: str = "local") -> None:
+        """Delete a bank and its entries (the active ones are logged as retracted)."""
+        bank = self.store.get_bank(name)
         self.store.delete_bank(name)
+        self.audit.record(
+            actor=actor,
+            action=AuditAction.BANK_DELETED,
+            subject=f"bank:{bank.name}",
+            detail={"owner": bank.owner, "active_entries": bank.entry_count},
+        )
 
     def add_content(
         self,
@@ -114,6 +164,7 @@ class BankService:
         labels: Sequence[str] = (),
         note: str = "",
         contributor: str = "local",
+        actor: str | None = None,
     ) -> AddedEntries:
         """Hash content and bank every usable signal as one item (they share an item id)."""
         (result,) = self.add_contents(
@@ -123,6 +174,7 @@ class BankService:
             labels=labels,
             note=note,
             contributor=contributor,
+            actor=actor,
         )
         return result
 
@@ -136,6 +188,7 @@ class BankService:
         note: str = "",
         contributor: str = "local",
         sources: Sequence[str] = (),
+        actor: str | None = None,
     ) -> list[AddedEntries]:
         """Hash several pieces of content, then bank them all in one transaction.
 
@@ -161,6 +214,7 @@ class BankService:
         stored = self.store.add_entries(
             bank, [e for usable, _ in prepared for e in usable], contributor=contributor
         )
+        self._record_added(bank, stored, actor=actor or contributor)
         added = {(e.signal_type, e.value): e for e in stored.added}
         existing = {(e.signal_type, e.value): e for e in stored.existing}
         results = []
@@ -183,6 +237,7 @@ class BankService:
         labels: Sequence[str] = (),
         note: str = "",
         contributor: str = "local",
+        actor: str | None = None,
     ) -> AddedEntries:
         """Bank signals given as strings; all are validated before any is stored."""
         clean_labels = parse_labels(tuple(labels))
@@ -190,16 +245,40 @@ class BankService:
         checked = [self._checked(s) for s in signals]
         if not checked:
             raise InvalidInput("no signals to add", code="no_signals")
-        return self._add(
-            bank=bank, signals=checked, labels=clean_labels, note=note, contributor=contributor
-        )
+        usable, refused = self._prepare(checked, clean_labels, note, item=None)
+        result = self.store.add_entries(bank, usable, contributor=contributor)
+        self._record_added(bank, result, actor=actor or contributor)
+        return AddedEntries(added=result.added, existing=result.existing, refused=tuple(refused))
 
     def add_entries(
-        self, *, bank: str, entries: Sequence[NewEntry], contributor: str
+        self,
+        *,
+        bank: str,
+        entries: Sequence[NewEntry],
+        contributor: str,
+        actor: str | None = None,
     ) -> AddedEntries:
         """Bank fully formed entries (an import); validated first, stored atomically."""
         checked = [self.checked_entry(new) for new in entries]
-        return self.store.add_entries(bank, checked, contributor=contributor)
+        result = self.store.add_entries(bank, checked, contributor=contributor)
+        self._record_added(bank, result, actor=actor or contributor)
+        return result
+
+    def _record_added(self, bank: str, result: AddedEntries, *, actor: str) -> None:
+        # One record per call, naming the new entries by id (never their values); a call
+        # that only met signals already banked changed nothing and records nothing.
+        if not result.added:
+            return
+        self.audit.record(
+            actor=actor,
+            action=AuditAction.ENTRIES_ADDED,
+            subject=f"bank:{bank}",
+            detail={
+                "count": len(result.added),
+                "entry_id_ranges": entry_id_ranges([e.id for e in result.added]),
+                "already_banked": len(result.existing),
+            },
+        )
 
     def checked_entry(self, new: NewEntry) -> NewEntry:
         """The entry in canonical form, or InvalidInput naming its first problem."""
@@ -213,8 +292,20 @@ class BankService:
             item=None if new.item is None else check_text(new.item, what="an item id"),
         )
 
-    def retract(self, *, entry_id: int, reason: str = "") -> Entry:
-        return self.store.retract_entry(entry_id, reason=_note(reason, what="a reason"))
+    def retract(self, *, entry_id: int, reason: str = "", actor: str = "local") -> Entry:
+        """Retract an entry (idempotent: retracting it again changes and records nothing)."""
+        reason = _note(reason, what="a reason")
+        current = self.store.get_entry(entry_id)
+        if not current.active:
+            return current
+        entry = self.store.retract_entry(entry_id, reason=reason)
+        self.audit.record(
+            actor=actor,
+            action=AuditAction.ENTRY_RETRACTED,
+            subject=f"entry:{entry.id}",
+            detail={"bank": entry.bank_name, "reason": entry.retraction_reason},
+        )
+        return entry
 
     def entry(self, *, entry_id: int) -> Entry:
         return self.store.get_entry(entry_id)
@@ -236,19 +327,6 @@ class BankService:
     def _checked(self, signal: Signal) -> Signal:
         kind = self.registry.get(signal.signal_type)
         return Signal(kind.name, kind.validate(signal.value), kind.validate_quality(signal.quality))
-
-    def _add(
-        self,
-        *,
-        bank: str,
-        signals: Sequence[Signal],
-        labels: tuple[str, ...],
-        note: str,
-        contributor: str,
-    ) -> AddedEntries:
-        usable, refused = self._prepare(signals, labels, note, item=None)
-        result = self.store.add_entries(bank, usable, contributor=contributor)
-        return AddedEntries(added=result.added, existing=result.existing, refused=tuple(refused))
 
     def _prepare(
         self, signals: Sequence[Signal], labels: tuple[str, ...], note: str, *, item: str | None

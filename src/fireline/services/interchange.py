@@ -1,24 +1,37 @@
-"""Import and export of banks: native JSONL, and python-threatexchange's signal file.
+"""Import and export of banks: native JSONL, python-threatexchange's files, TAT, HMA.
 
 Native JSONL: one entry per line, an object with ``signal_type``, ``value`` and optional
 ``quality``, ``labels``, ``note``, ``item`` (plus provenance on export). The
 python-threatexchange file (read by its LocalFileSignalExchangeAPI) is one
-``<signal type> <value>`` per line. Imports validate every line before storing any, and
-store them in one transaction.
+``<signal type> <value>`` per line. The other formats live in ``interchange_formats``
+(python-threatexchange's dataset CSV, HMA) and ``interchange_tat`` (Tech Against
+Terrorism's hash list). Imports validate every record before storing any, and store them
+in one transaction.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
 from fireline.domain import Entry, InvalidInput, NewEntry, parse_labels
 from fireline.services.banking import BankService
+from fireline.services.interchange_formats import (
+    Record,
+    Skip,
+    at,
+    hma_lines,
+    read_threatexchange_csv,
+    threatexchange_csv_lines,
+)
+from fireline.services.interchange_tat import read_tat_hash_list
 from fireline.services.signals_in import parse_signal_line
 from fireline.services.views import entry_view
+from fireline.signals import SignalRegistry
 
 NATIVE_FORMAT = "fireline.entry/1"
 PAGE = 1000
@@ -27,6 +40,27 @@ PAGE = 1000
 class ExchangeFormat(StrEnum):
     JSONL = "jsonl"
     THREATEXCHANGE = "threatexchange"
+    THREATEXCHANGE_CSV = "threatexchange_csv"
+    TAT = "tat"  # import only
+    HMA = "hma"  # export only
+
+    @property
+    def media_type(self) -> str:
+        """The Content-Type of an export in this format."""
+        return _MEDIA_TYPES[self]
+
+
+_MEDIA_TYPES = {
+    ExchangeFormat.JSONL: "application/x-ndjson",
+    ExchangeFormat.THREATEXCHANGE: "text/plain",
+    ExchangeFormat.THREATEXCHANGE_CSV: "text/csv",
+    ExchangeFormat.TAT: "application/json",
+    ExchangeFormat.HMA: "application/x-ndjson",
+}
+_DOCUMENT_READERS: dict[ExchangeFormat, Callable[..., Iterator[Record]]] = {
+    ExchangeFormat.THREATEXCHANGE_CSV: read_threatexchange_csv,
+    ExchangeFormat.TAT: read_tat_hash_list,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +68,10 @@ class ImportReport:
     added: int
     existing: int
     skipped_retracted: int
+    #: Records of hash types fireline has no signal type for (TAT's SHA512, ...).
+    skipped_unsupported: int = 0
+    #: Records a source marks as false positives (python-threatexchange NEGATIVE_CLASS).
+    skipped_negative: int = 0
 
 
 def entry_to_json(entry: Entry) -> dict[str, Any]:
@@ -55,15 +93,36 @@ def iter_bank(banks: BankService, *, bank: str, include_retracted: bool = False)
 
 
 def export_lines(
-    banks: BankService, *, bank: str, fmt: ExchangeFormat, include_retracted: bool = False
+    banks: BankService,
+    *,
+    bank: str,
+    fmt: ExchangeFormat,
+    include_retracted: bool = False,
+    left_out: Counter[str] | None = None,
 ) -> Iterator[str]:
-    """Lines (without newline) of the bank in the chosen format."""
+    """Lines (without newline) of the bank in the chosen format.
+
+    For ``hma``, entries of types HMA cannot hold are left out and counted in ``left_out``.
+    """
+    if fmt is ExchangeFormat.TAT:
+        raise InvalidInput(
+            "the tat format is import-only: fireline reads Tech Against Terrorism hash lists "
+            "but does not write them; export as jsonl, threatexchange, threatexchange_csv "
+            "or hma",
+            code="import_only_format",
+        )
     banks.get(name=bank)
     if include_retracted and fmt is not ExchangeFormat.JSONL:
         raise InvalidInput(
             "only the jsonl format can carry retracted entries", code="retracted_needs_jsonl"
         )
     entries = iter_bank(banks, bank=bank, include_retracted=include_retracted)
+    if fmt is ExchangeFormat.THREATEXCHANGE_CSV:
+        yield from threatexchange_csv_lines(entries, bank=bank)
+        return
+    if fmt is ExchangeFormat.HMA:
+        yield from hma_lines(entries, bank=bank, left_out=left_out)
+        return
     for entry in entries:
         if fmt is ExchangeFormat.JSONL:
             yield json.dumps(entry_to_json(entry), sort_keys=True)
@@ -116,6 +175,30 @@ def _native_entry(line_no: int, raw: str) -> NewEntry | None:
     )
 
 
+def _line_records(
+    lines: Iterable[str],
+    *,
+    fmt: ExchangeFormat,
+    registry: SignalRegistry,
+    default_signal_type: str | None,
+) -> Iterator[Record]:
+    """Records of a line format (jsonl, threatexchange): blank and ``#`` lines skipped."""
+    for line_no, raw in enumerate(lines, start=1):
+        text = raw.strip()
+        if not text or text.startswith("#"):
+            continue
+        where = f"line {line_no}"
+        if fmt is ExchangeFormat.JSONL:
+            parsed = _native_entry(line_no, text)
+            yield Record(where, skipped=Skip.RETRACTED) if parsed is None else Record(where, parsed)
+            continue
+        try:
+            signal = parse_signal_line(registry, text, default_type=default_signal_type)
+        except InvalidInput as exc:
+            raise at(where, exc) from None
+        yield Record(where, NewEntry(signal_type=signal.signal_type, value=signal.value))
+
+
 def import_lines(
     banks: BankService,
     *,
@@ -126,45 +209,51 @@ def import_lines(
     default_signal_type: str | None = None,
     contributor: str = "import",
 ) -> ImportReport:
-    """Validate every line, then store all of them at once; InvalidInput names the bad line."""
+    """Validate every record, then store all of them at once; InvalidInput names the bad one.
+
+    ``lines`` as ``split_lines`` gives them; a document format (tat, threatexchange_csv)
+    reads them joined again.
+    """
+    if fmt is ExchangeFormat.HMA:
+        raise InvalidInput(
+            "the hma format is export-only (bodies for HMA's API); to import what HMA "
+            "holds, use a threatexchange or threatexchange_csv file",
+            code="export_only_format",
+        )
     banks.get(name=bank)
     labels = parse_labels(labels)
     if default_signal_type is not None:
         banks.registry.get(default_signal_type)
+    reader = _DOCUMENT_READERS.get(fmt)
+    records = (
+        reader("\n".join(lines), registry=banks.registry)
+        if reader is not None
+        else _line_records(
+            lines, fmt=fmt, registry=banks.registry, default_signal_type=default_signal_type
+        )
+    )
     entries: list[NewEntry] = []
-    skipped = 0
-    for line_no, raw in enumerate(lines, start=1):
-        text = raw.strip()
-        if not text or text.startswith("#"):
+    skipped: Counter[Skip] = Counter()
+    for record in records:
+        if record.entry is None:
+            skipped[record.skipped or Skip.UNSUPPORTED] += 1
             continue
+        entry = replace(record.entry, labels=tuple(record.entry.labels) + labels)
         try:
-            if fmt is ExchangeFormat.JSONL:
-                parsed = _native_entry(line_no, text)
-                if parsed is None:
-                    skipped += 1
-                    continue
-                entry = NewEntry(
-                    signal_type=parsed.signal_type,
-                    value=parsed.value,
-                    quality=parsed.quality,
-                    labels=tuple(parsed.labels) + labels,
-                    note=parsed.note,
-                    item=parsed.item,
-                )
-            else:
-                signal = parse_signal_line(banks.registry, text, default_type=default_signal_type)
-                entry = NewEntry(signal_type=signal.signal_type, value=signal.value, labels=labels)
             banks.checked_entry(entry)
         except InvalidInput as exc:
-            message = exc.message if exc.message.startswith("line ") else f"line {line_no}: {exc}"
-            raise InvalidInput(message, code=exc.code) from None
+            raise at(record.where, exc) from None
         entries.append(entry)
-    if not entries:
-        return ImportReport(added=0, existing=0, skipped_retracted=skipped)
-    try:
-        result = banks.add_entries(bank=bank, entries=entries, contributor=contributor)
-    except InvalidInput as exc:
-        raise InvalidInput(f"import refused, nothing stored: {exc}", code=exc.code) from None
+    result = None
+    if entries:
+        try:
+            result = banks.add_entries(bank=bank, entries=entries, contributor=contributor)
+        except InvalidInput as exc:
+            raise InvalidInput(f"import refused, nothing stored: {exc}", code=exc.code) from None
     return ImportReport(
-        added=len(result.added), existing=len(result.existing), skipped_retracted=skipped
+        added=len(result.added) if result else 0,
+        existing=len(result.existing) if result else 0,
+        skipped_retracted=skipped[Skip.RETRACTED],
+        skipped_unsupported=skipped[Skip.UNSUPPORTED],
+        skipped_negative=skipped[Skip.NEGATIVE],
     )

@@ -9,7 +9,7 @@ rebuild.
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from fireline.domain import (
     ChangeKind,
@@ -50,6 +50,8 @@ class Matcher:
         self._lock = threading.Lock()
         self._indexes: dict[str, SignalIndex] | None = None
         self._seq = 0
+        #: The entries among some ids that local policy suppresses (disputed); None: none.
+        self.disputed: Callable[[Sequence[int]], set[int]] | None = None
 
     def refresh(self) -> int:
         """Apply changes logged since the last refresh; returns the change sequence reached."""
@@ -120,10 +122,11 @@ class Matcher:
                     if key not in hits or distance < hits[key][0]:
                         hits[key] = (distance, transform, segments)
         entries = self.store.get_entries(sorted({entry_id for entry_id, _ in hits}))
+        suppressed = self.disputed(list(entries)) if self.disputed and entries else set()
         matches: list[Match] = []
         for (entry_id, original), (distance, transform, segments) in hits.items():
             entry = entries.get(entry_id)
-            if entry is None or not entry.active:
+            if entry is None or not entry.active or entry_id in suppressed:
                 continue
             if bank_ids is not None and entry.bank_id not in bank_ids:
                 continue

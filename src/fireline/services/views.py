@@ -12,14 +12,19 @@ from typing import Any
 from fireline.domain import (
     AddedEntries,
     ApiKey,
+    AuditRecord,
+    AuditVerification,
     Bank,
     Entry,
+    Figures,
     Match,
     MatchResult,
+    Organisation,
     Refusal,
     Segment,
     Signal,
 )
+from fireline.domain.audit import audit_time
 
 View = dict[str, Any]
 
@@ -51,7 +56,7 @@ def bank_view(bank: Bank) -> View:
 
 
 def entry_view(entry: Entry) -> View:
-    return {
+    view: View = {
         "id": entry.id,
         "bank": entry.bank_name,
         "signal_type": entry.signal_type,
@@ -65,6 +70,20 @@ def entry_view(entry: Entry) -> View:
         "retracted_at": _time(entry.retracted_at),
         "retraction_reason": entry.retraction_reason,
     }
+    if entry.origin_uid is not None:  # received through the exchange: say from where
+        view["origin_uid"] = entry.origin_uid
+        p = entry.provenance
+        view["provenance"] = (
+            None
+            if p is None
+            else {
+                "org": p.org,
+                "instance": p.instance,
+                "contributed_at": _time(p.contributed_at),
+                "relayed_by": list(p.relayed_by),
+            }
+        )
+    return view
 
 
 def match_view(match: Match) -> View:
@@ -130,7 +149,58 @@ def key_view(key: ApiKey) -> View:
         "id": key.id,
         "name": key.name,
         "role": key.role.value,
+        "org": key.org,
         "prefix": key.prefix,
         "created_at": _time(key.created_at),
         "revoked_at": _time(key.revoked_at),
+    }
+
+
+def org_view(org: Organisation) -> View:
+    return {
+        "id": org.id,
+        "name": org.name,
+        "description": org.description,
+        "created_at": _time(org.created_at),
+    }
+
+
+def audit_record_view(record: AuditRecord) -> View:
+    """A record as hashed: ``at`` in the exact form the hash covers (see domain.audit)."""
+    return {
+        "seq": record.seq,
+        "at": audit_time(record.at),
+        "actor": record.actor,
+        "action": record.action,
+        "subject": record.subject,
+        "detail": dict(record.detail),
+        "prev_hash": record.prev_hash,
+        "hash": record.hash,
+    }
+
+
+def verification_view(result: AuditVerification) -> View:
+    return {
+        "ok": result.ok,
+        "records": result.records,
+        "last_seq": result.last_seq,
+        "last_hash": result.last_hash,
+        "bad_seq": result.bad_seq,
+        "problem": None if result.problem is None else result.problem.value,
+        "message": result.message,
+    }
+
+
+def figures_view(figures: Figures) -> View:
+    """Aggregate counts only: nothing in it names a hash, an entry or a bank."""
+    entries = figures.entries
+    return {
+        "organisations": figures.organisations,
+        "banks": entries.banks,
+        "banks_by_sharing": dict(entries.banks_by_sharing),
+        "active_entries": entries.active_entries,
+        "retracted_entries": entries.retracted_entries,
+        "active_by_signal_type": dict(entries.active_by_signal_type),
+        "active_by_category": dict(entries.active_by_category),
+        "uncategorised_entries": entries.uncategorised,
     }

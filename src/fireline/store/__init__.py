@@ -1,6 +1,24 @@
 """Storage: narrow protocols, an in-memory twin and the SQL implementation (store.sql)."""
 
-from fireline.store.interfaces import ApiKeyStore, BankStore, Store, WatchStore
+from fireline.store.exchange_interface import ExchangeStore, ReceivedEvent
+from fireline.store.interfaces import (
+    ApiKeyStore,
+    AuditStore,
+    BankStore,
+    OrganisationStore,
+    Store,
+    WatchStore,
+)
 from fireline.store.memory import MemoryStore
 
-__all__ = ["ApiKeyStore", "BankStore", "MemoryStore", "Store", "WatchStore"]
+__all__ = [
+    "ApiKeyStore",
+    "AuditStore",
+    "BankStore",
+    "ExchangeStore",
+    "ReceivedEvent",
+    "MemoryStore",
+    "OrganisationStore",
+    "Store",
+    "WatchStore",
+]

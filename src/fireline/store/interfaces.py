@@ -6,16 +6,20 @@ durable; when it raises, nothing changed.
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, Protocol
 
 from fireline.domain import (
     AddedEntries,
     ApiKey,
+    AuditRecord,
     Bank,
     Entry,
     EntryChange,
+    EntryFigures,
     NewEntry,
+    Organisation,
     Role,
     SharingPolicy,
 )
@@ -27,6 +31,7 @@ from fireline.domain.watches import (
     WatchProgress,
     WatchStatus,
 )
+from fireline.store.exchange_interface import ExchangeStore
 
 
 class BankStore(Protocol):
@@ -107,11 +112,19 @@ class BankStore(Protocol):
         """(entry id, value) of every active entry of one signal type."""
         ...
 
+    def entry_figures(self) -> EntryFigures:
+        """Counts of banks and entries (see EntryFigures); nothing that names an entry."""
+        ...
+
 
 class ApiKeyStore(Protocol):
     """API keys, stored by the hash of their secret."""
 
-    def create_key(self, *, name: str, role: Role, prefix: str, secret_hash: str) -> ApiKey: ...
+    def create_key(
+        self, *, name: str, role: Role, org: str, prefix: str, secret_hash: str
+    ) -> ApiKey:
+        """Create a key of the organisation named ``org``; NotFound if there is none."""
+        ...
 
     def find_key(self, secret_hash: str) -> ApiKey | None:
         """The active key with this secret hash, or None."""
@@ -120,6 +133,45 @@ class ApiKeyStore(Protocol):
     def list_keys(self) -> list[ApiKey]: ...
 
     def revoke_key(self, key_id: int) -> ApiKey: ...
+
+
+class OrganisationStore(Protocol):
+    """Organisations, by their unique name."""
+
+    def create_org(self, *, name: str, description: str) -> Organisation:
+        """Create an organisation; Conflict if the name is taken."""
+        ...
+
+    def get_org(self, name: str) -> Organisation:
+        """The organisation named ``name``; NotFound otherwise."""
+        ...
+
+    def list_orgs(self) -> list[Organisation]:
+        """Every organisation, by name."""
+        ...
+
+
+class AuditStore(Protocol):
+    """The audit log: records chained by hash, numbered 1, 2, 3... without gaps.
+
+    Appends from any number of threads and processes land one after another: each takes
+    the newest record's seq and hash inside its transaction and retries if another writer
+    took that seq first.
+    """
+
+    def append(
+        self, *, actor: str, action: str, subject: str, detail: Mapping[str, Any]
+    ) -> AuditRecord:
+        """Append a record (detail: JSON values) after the newest one, and return it."""
+        ...
+
+    def list(self, *, after: int = 0, limit: int = 100) -> builtins.list[AuditRecord]:
+        """Records with seq above ``after``, oldest first."""
+        ...
+
+    def last(self) -> AuditRecord | None:
+        """The newest record; None when the log is empty."""
+        ...
 
 
 class WatchStore(Protocol):
@@ -191,5 +243,14 @@ class Store(Protocol):
 
     @property
     def watches(self) -> WatchStore: ...
+
+    @property
+    def orgs(self) -> OrganisationStore: ...
+
+    @property
+    def audit(self) -> AuditStore: ...
+
+    @property
+    def exchange(self) -> ExchangeStore: ...
 
     def close(self) -> None: ...

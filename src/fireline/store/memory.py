@@ -15,11 +15,16 @@ from fireline.domain import (
     Conflict,
     Entry,
     EntryChange,
+    EntryFigures,
     NewEntry,
     NotFound,
     Role,
     SharingPolicy,
 )
+from fireline.domain.figures import tally_entries
+from fireline.store.memory_audit import MemoryAuditStore
+from fireline.store.memory_exchange import MemoryExchangeStore
+from fireline.store.memory_orgs import MemoryOrganisationStore
 from fireline.store.memory_watches import MemoryWatchStore
 
 
@@ -140,8 +145,10 @@ class MemoryBankStore:
                     labels=new.labels,
                     note=new.note,
                     item=new.item,
-                    contributor=contributor,
+                    contributor=new.contributor or contributor,
                     created_at=now,
+                    origin_uid=new.origin_uid,
+                    provenance=new.provenance,
                 )
                 self._next_entry += 1
                 self._entries[entry.id] = entry
@@ -209,6 +216,18 @@ class MemoryBankStore:
             ]
         return iter(sorted(rows))
 
+    def entry_figures(self) -> EntryFigures:
+        with self._lock:
+            sharing: dict[str, int] = {}
+            for bank in self._banks.values():
+                sharing[bank.sharing.value] = sharing.get(bank.sharing.value, 0) + 1
+            entries = list(self._entries.values())
+        return tally_entries(
+            banks_by_sharing=sharing,
+            retracted_entries=sum(1 for e in entries if not e.active),
+            active=[(e.signal_type, e.labels, 1) for e in entries if e.active],
+        )
+
     def _log(self, entry: Entry, kind: ChangeKind) -> None:
         self._changes.append(
             EntryChange(
@@ -223,16 +242,25 @@ class MemoryBankStore:
 
 
 class MemoryApiKeyStore:
-    def __init__(self) -> None:
+    def __init__(self, *, orgs: MemoryOrganisationStore) -> None:
         self._lock = threading.Lock()
         self._keys: dict[int, tuple[ApiKey, str]] = {}
+        self._orgs = orgs
 
-    def create_key(self, *, name: str, role: Role, prefix: str, secret_hash: str) -> ApiKey:
+    def create_key(
+        self, *, name: str, role: Role, org: str, prefix: str, secret_hash: str
+    ) -> ApiKey:
         with self._lock:
+            self._orgs.get_org(org)
             if any(stored == secret_hash for _, stored in self._keys.values()):
                 raise Conflict("an API key with this secret exists", code="duplicate_key")
             key = ApiKey(
-                id=len(self._keys) + 1, name=name, role=role, prefix=prefix, created_at=_now()
+                id=len(self._keys) + 1,
+                name=name,
+                role=role,
+                org=org,
+                prefix=prefix,
+                created_at=_now(),
             )
             self._keys[key.id] = (key, secret_hash)
             return key
@@ -264,8 +292,11 @@ class MemoryStore:
 
     def __init__(self) -> None:
         self.banks = MemoryBankStore()
-        self.keys = MemoryApiKeyStore()
+        self.orgs = MemoryOrganisationStore()
+        self.keys = MemoryApiKeyStore(orgs=self.orgs)
         self.watches = MemoryWatchStore()
+        self.audit = MemoryAuditStore()
+        self.exchange = MemoryExchangeStore(self.banks)
 
     def close(self) -> None:
         return None

@@ -18,7 +18,8 @@ from fireline import __version__
 from fireline.bootstrap import Container, build
 from fireline.domain import FirelineError
 from fireline.settings import Settings
-from fireline.web.api import banks, hashing, health, keys, watches
+from fireline.sync import ExchangeWorker
+from fireline.web.api import audit, banks, exchange, figures, hashing, health, keys, orgs, watches
 from fireline.web.bodies import DUAL_BODY_MODELS
 from fireline.web.limits import BodySizeLimit, BodyTooLarge
 
@@ -35,12 +36,21 @@ def _error(status: int, code: str, message: str) -> JSONResponse:
 def create_app(container: Container) -> FastAPI:
     """An app serving ``container``; the caller owns the container's lifetime.
 
-    Watches the app started are stopped when it shuts down (they run in this process).
+    Watches the app started are stopped when it shuts down (they run in this process). With
+    ``exchange_sync`` the background exchange (fireline.sync) runs while the app does.
     """
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        worker = None
+        if container.settings.exchange_sync:
+            worker = ExchangeWorker(
+                container.exchange, poll_seconds=container.settings.exchange_poll_seconds
+            )
+            worker.start()
         yield
+        if worker is not None:
+            await run_in_threadpool(worker.stop)
         await run_in_threadpool(container.watch_runner.stop_all)
 
     app = FastAPI(
@@ -77,7 +87,7 @@ def create_app(container: Container) -> FastAPI:
         response.headers.update(exc.headers or {})
         return response
 
-    for module in (health, hashing, banks, keys, watches):
+    for module in (health, hashing, banks, exchange, keys, orgs, audit, figures, watches):
         app.include_router(module.router)
 
     def openapi() -> dict[str, Any]:

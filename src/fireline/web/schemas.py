@@ -18,6 +18,7 @@ from fireline.domain import (
     Entry,
     Match,
     MatchResult,
+    Organisation,
     Refusal,
     Role,
     SharingPolicy,
@@ -118,6 +119,15 @@ class BanksPublic(BaseModel):
     count: int
 
 
+class ProvenancePublic(BaseModel):
+    """Who contributed a received entry, when, and which instances relayed it."""
+
+    org: str
+    instance: str
+    contributed_at: datetime
+    relayed_by: list[str]
+
+
 class EntryPublic(BaseModel):
     id: int
     bank: str
@@ -131,6 +141,10 @@ class EntryPublic(BaseModel):
     created_at: datetime
     retracted_at: datetime | None
     retraction_reason: str
+    origin_uid: str | None = Field(
+        None, description="The entry's uid where it was first banked (received entries)."
+    )
+    provenance: ProvenancePublic | None = None
 
     @classmethod
     def from_domain(cls, entry: Entry) -> EntryPublic:
@@ -220,23 +234,33 @@ class ImportPublic(BaseModel):
     added: int
     existing: int
     skipped_retracted: int
+    skipped_unsupported: int
+    skipped_negative: int
 
     @classmethod
     def from_domain(cls, report: ImportReport) -> ImportPublic:
         return cls(
-            added=report.added, existing=report.existing, skipped_retracted=report.skipped_retracted
+            added=report.added,
+            existing=report.existing,
+            skipped_retracted=report.skipped_retracted,
+            skipped_unsupported=report.skipped_unsupported,
+            skipped_negative=report.skipped_negative,
         )
 
 
 class KeyCreate(_Strict):
     name: str = Field(min_length=1, max_length=100)
     role: Role = Role.MATCHER
+    org: str | None = Field(
+        None, description="The key's organisation (must exist); default: the instance's own."
+    )
 
 
 class KeyPublic(BaseModel):
     id: int
     name: str
     role: Role
+    org: str
     prefix: str
     created_at: datetime
     revoked_at: datetime | None
@@ -253,3 +277,24 @@ class KeysPublic(BaseModel):
 
 class KeyCreated(KeyPublic):
     secret: str = Field(description="Shown once; only its hash is stored.")
+
+
+class OrgCreate(_Strict):
+    name: str = Field(min_length=1, max_length=64, examples=["example-platform"])
+    description: str = ""
+
+
+class OrgPublic(BaseModel):
+    id: int
+    name: str
+    description: str
+    created_at: datetime
+
+    @classmethod
+    def from_domain(cls, org: Organisation) -> OrgPublic:
+        return cls.model_validate(views.org_view(org))
+
+
+class OrgsPublic(BaseModel):
+    data: list[OrgPublic]
+    count: int

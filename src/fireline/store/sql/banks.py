@@ -6,6 +6,7 @@ a single writer), then the change log, so concurrent writers never deadlock or i
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -30,10 +31,12 @@ from fireline.domain import (
     Conflict,
     Entry,
     EntryChange,
+    EntryFigures,
     NewEntry,
     NotFound,
     SharingPolicy,
 )
+from fireline.domain.figures import tally_entries
 from fireline.store.sql.engine import reading, writing
 from fireline.store.sql.entries import (
     MAX_ENTRY_ID,
@@ -377,3 +380,24 @@ class SqlBankStore:
         with reading(self._engine) as conn:
             for row in conn.execute(query):
                 yield row.id, row.value
+
+    def entry_figures(self) -> EntryFigures:
+        with reading(self._engine) as conn:
+            sharing = conn.execute(
+                select(BankRow.sharing, func.count().label("banks")).group_by(BankRow.sharing)
+            )
+            banks_by_sharing = {row.sharing: row.banks for row in sharing}
+            retracted = conn.execute(
+                select(func.count()).where(EntryRow.retracted_at.is_not(None))
+            ).scalar_one()
+            # Grouped by the labels' JSON text: there are few distinct label sets, so the
+            # database counts and Python only splits the sets into categories.
+            active = conn.execute(
+                select(EntryRow.signal_type, EntryRow.labels, func.count().label("entries"))
+                .where(EntryRow.retracted_at.is_(None))
+                .group_by(EntryRow.signal_type, EntryRow.labels)
+            )
+            rows = [(row.signal_type, json.loads(row.labels), row.entries) for row in active]
+        return tally_entries(
+            banks_by_sharing=banks_by_sharing, retracted_entries=retracted, active=rows
+        )

@@ -30,7 +30,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 
-from fireline.domain import ChangeKind, Entry, NewEntry, NotFound
+from fireline.domain import ChangeKind, Entry, NewEntry, NotFound, Provenance
 from fireline.store.sql.tables import (
     BankRow,
     EntryChangeRow,
@@ -67,6 +67,8 @@ def select_entries() -> Select[*tuple[Any, ...]]:
         EntryRow.created_at,
         EntryRow.retracted_at,
         EntryRow.retraction_reason,
+        EntryRow.origin_uid,
+        EntryRow.provenance,
     ).join_from(EntryRow, BankRow, EntryRow.bank_id == BankRow.id)
 
 
@@ -85,6 +87,33 @@ def entry_from_row(row: Row[*tuple[Any, ...]]) -> Entry:
         created_at=row.created_at,
         retracted_at=row.retracted_at,
         retraction_reason=row.retraction_reason,
+        origin_uid=row.origin_uid,
+        provenance=provenance_from_json(row.provenance),
+    )
+
+
+def provenance_json(provenance: Provenance | None) -> str | None:
+    if provenance is None:
+        return None
+    return json.dumps(
+        {
+            "org": provenance.org,
+            "instance": provenance.instance,
+            "contributed_at": provenance.contributed_at.isoformat(),
+            "relayed_by": list(provenance.relayed_by),
+        }
+    )
+
+
+def provenance_from_json(text: str | None) -> Provenance | None:
+    if text is None:
+        return None
+    obj = json.loads(text)
+    return Provenance(
+        org=obj["org"],
+        instance=obj["instance"],
+        contributed_at=datetime.fromisoformat(obj["contributed_at"]),
+        relayed_by=tuple(obj["relayed_by"]),
     )
 
 
@@ -180,10 +209,12 @@ def insert_entries(
                     "labels": json.dumps(list(new.labels)),
                     "note": new.note,
                     "item": new.item,
-                    "contributor": contributor,
+                    "contributor": new.contributor or contributor,
                     "created_at": now,
                     "retracted_at": None,
                     "retraction_reason": "",
+                    "origin_uid": new.origin_uid,
+                    "provenance": provenance_json(new.provenance),
                 }
                 for new in entries
             ],
@@ -212,8 +243,10 @@ def insert_entries(
             labels=tuple(new.labels),
             note=new.note,
             item=new.item,
-            contributor=contributor,
+            contributor=new.contributor or contributor,
             created_at=now,
+            origin_uid=new.origin_uid,
+            provenance=new.provenance,
         )
         for new in entries
     ]
@@ -238,6 +271,13 @@ def _insert_rows_postgres(
             bindparam("labels", [json.dumps(list(e.labels)) for e in entries], ARRAY(Text())),
             bindparam("notes", [e.note for e in entries], ARRAY(Text())),
             bindparam("items", [e.item for e in entries], ARRAY(Text())),
+            bindparam(
+                "contributors", [e.contributor or contributor for e in entries], ARRAY(Text())
+            ),
+            bindparam("origins", [e.origin_uid for e in entries], ARRAY(String())),
+            bindparam(
+                "provenances", [provenance_json(e.provenance) for e in entries], ARRAY(Text())
+            ),
         )
         .table_valued(
             "signal_type",
@@ -247,6 +287,9 @@ def _insert_rows_postgres(
             "labels",
             "note",
             "item",
+            "contributor",
+            "origin_uid",
+            "provenance",
             with_ordinality="ord",
         )
         .render_derived(name="batch")
@@ -260,9 +303,11 @@ def _insert_rows_postgres(
         rows.c.labels,
         rows.c.note,
         rows.c.item,
-        literal(contributor, Text()),
+        rows.c.contributor,
         literal(now, UtcDateTime()),
         literal("", Text()),
+        rows.c.origin_uid,
+        rows.c.provenance,
     ).order_by(rows.c.ord)
     conn.execute(
         insert(EntryRow).from_select(
@@ -278,6 +323,8 @@ def _insert_rows_postgres(
                 "contributor",
                 "created_at",
                 "retraction_reason",
+                "origin_uid",
+                "provenance",
             ],
             source,
         )

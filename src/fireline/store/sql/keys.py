@@ -10,7 +10,8 @@ from sqlalchemy.exc import IntegrityError
 
 from fireline.domain import ApiKey, Conflict, NotFound, Role
 from fireline.store.sql.engine import reading, writing
-from fireline.store.sql.tables import ApiKeyRow
+from fireline.store.sql.orgs import org_id
+from fireline.store.sql.tables import ApiKeyRow, OrganisationRow
 
 #: The largest key id the column holds (INTEGER: 32 bits on PostgreSQL).
 MAX_KEY_ID = 2**31 - 1
@@ -21,10 +22,11 @@ def _select_keys() -> Select[*tuple[Any, ...]]:
         ApiKeyRow.id,
         ApiKeyRow.name,
         ApiKeyRow.role,
+        OrganisationRow.name.label("org"),
         ApiKeyRow.prefix,
         ApiKeyRow.created_at,
         ApiKeyRow.revoked_at,
-    )
+    ).join_from(ApiKeyRow, OrganisationRow, ApiKeyRow.org_id == OrganisationRow.id)
 
 
 def _key(row: Row[*tuple[Any, ...]]) -> ApiKey:
@@ -32,6 +34,7 @@ def _key(row: Row[*tuple[Any, ...]]) -> ApiKey:
         id=row.id,
         name=row.name,
         role=Role(row.role),
+        org=row.org,
         prefix=row.prefix,
         created_at=row.created_at,
         revoked_at=row.revoked_at,
@@ -48,8 +51,11 @@ class SqlApiKeyStore:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
 
-    def create_key(self, *, name: str, role: Role, prefix: str, secret_hash: str) -> ApiKey:
+    def create_key(
+        self, *, name: str, role: Role, org: str, prefix: str, secret_hash: str
+    ) -> ApiKey:
         with writing(self._engine) as conn:
+            owner = org_id(conn, org)
             try:
                 key_id = conn.execute(
                     insert(ApiKeyRow)
@@ -59,6 +65,7 @@ class SqlApiKeyStore:
                         prefix=prefix,
                         secret_hash=secret_hash,
                         created_at=datetime.now(UTC),
+                        org_id=owner,
                     )
                     .returning(ApiKeyRow.id)
                 ).scalar_one()

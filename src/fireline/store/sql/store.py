@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from sqlalchemy.engine import URL
 
+from fireline.store.sql.audit import SqlAuditStore
 from fireline.store.sql.banks import SqlBankStore
 from fireline.store.sql.engine import make_engine
+from fireline.store.sql.exchange import SqlExchangeStore
 from fireline.store.sql.keys import SqlApiKeyStore
 from fireline.store.sql.migrate import require_head
+from fireline.store.sql.orgs import SqlOrganisationStore
 from fireline.store.sql.watches import SqlWatchStore
 
 
@@ -28,6 +31,9 @@ class SqlStore:
         self.banks = SqlBankStore(self.engine)
         self.keys = SqlApiKeyStore(self.engine)
         self.watches = SqlWatchStore(self.engine)
+        self.orgs = SqlOrganisationStore(self.engine)
+        self.audit = SqlAuditStore(self.engine)
+        self.exchange = SqlExchangeStore(self.engine)
 
     def close(self) -> None:
         """Close every pooled connection; the store is unusable afterwards."""

@@ -108,7 +108,13 @@ class EntryRow(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     retracted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     retraction_reason: Mapped[str] = mapped_column(Text)
+    # Entries received through the exchange: their uid where first banked, and a JSON
+    # object saying who contributed them and who relayed them (see domain.Provenance).
+    origin_uid: Mapped[str | None] = mapped_column(String(64))
+    provenance: Mapped[str | None] = mapped_column(Text)
 
+
+Index("ix_entries_bank_id_origin_uid", EntryRow.bank_id, EntryRow.origin_uid)
 
 # At most one active entry per signal per bank: it serves the dedupe lookup and the active
 # entry count, and stops two writers from banking the same hash at once.
@@ -127,7 +133,11 @@ class EntryChangeRow(Base):
     """The append-only change log. No foreign keys: rows outlive deleted banks and entries."""
 
     __tablename__ = "entry_changes"
-    __table_args__ = {"sqlite_autoincrement": True}
+    __table_args__ = (
+        # A bank's feed reads its own changes after a position.
+        Index("ix_entry_changes_bank_id_seq", "bank_id", "seq"),
+        {"sqlite_autoincrement": True},
+    )
 
     seq: Mapped[int] = mapped_column(BigId, primary_key=True)
     entry_id: Mapped[int] = mapped_column(BigInteger)
@@ -149,6 +159,8 @@ class ApiKeyRow(Base):
     secret_hash: Mapped[str] = mapped_column(String(128), unique=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # The organisation the key belongs to (see OrganisationRow below; added by 0003).
+    org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
 
 
 class WatchRow(Base):
@@ -192,3 +204,35 @@ class WatchEventRow(Base):
     kind: Mapped[str] = mapped_column(String(32))
     at: Mapped[datetime] = mapped_column(UtcDateTime)
     data: Mapped[str] = mapped_column(Text)  # a JSON object
+
+
+# -- organisations and the audit log --
+
+
+class OrganisationRow(Base):
+    __tablename__ = "organisations"
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    description: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class AuditRecordRow(Base):
+    """The hash-chained audit log. Rows are only ever inserted; see fireline.domain.audit.
+
+    ``seq`` is assigned by the writer (newest + 1), not by the database: the primary key
+    makes a second writer that picked the same number fail and retry.
+    """
+
+    __tablename__ = "audit_records"
+
+    seq: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=False)
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    actor: Mapped[str] = mapped_column(Text)
+    action: Mapped[str] = mapped_column(String(64))
+    subject: Mapped[str] = mapped_column(Text)
+    detail: Mapped[str] = mapped_column(Text)  # canonical JSON of an object
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))

@@ -19,7 +19,7 @@ from fireline.web.bodies import (
     read_upload,
     require_body_kind,
 )
-from fireline.web.deps import AdminKey, ContainerDep, MatcherKey
+from fireline.web.deps import ContainerDep, CurateKey, ReadBanksKey, ReadEntriesKey
 from fireline.web.schemas import (
     BankCreate,
     BankPublic,
@@ -43,7 +43,7 @@ _ENTRY_FIELDS = {
 
 
 @router.get("/banks", response_model=BanksPublic, responses=_ERRORS)
-def list_banks(container: ContainerDep, _key: MatcherKey) -> BanksPublic:
+def list_banks(container: ContainerDep, _key: ReadBanksKey) -> BanksPublic:
     banks = container.banks.all()
     return BanksPublic(data=[BankPublic.from_domain(b) for b in banks], count=len(banks))
 
@@ -51,37 +51,40 @@ def list_banks(container: ContainerDep, _key: MatcherKey) -> BanksPublic:
 @router.post(
     "/banks", response_model=BankPublic, status_code=status.HTTP_201_CREATED, responses=_ERRORS
 )
-def create_bank(body: BankCreate, container: ContainerDep, key: AdminKey) -> BankPublic:
+def create_bank(body: BankCreate, container: ContainerDep, key: CurateKey) -> BankPublic:
+    """Create a bank, owned by the organisation of the key that creates it."""
     bank = container.banks.create(
         name=body.name,
         description=body.description,
         sharing=body.sharing,
         pdq_threshold=body.pdq_threshold,
-        owner=key.name,
+        owner=key.org,
+        actor=key.actor,
     )
     return BankPublic.from_domain(bank)
 
 
 @router.get("/banks/{name}", response_model=BankPublic, responses=_ERRORS)
-def get_bank(name: str, container: ContainerDep, _key: MatcherKey) -> BankPublic:
+def get_bank(name: str, container: ContainerDep, _key: ReadBanksKey) -> BankPublic:
     return BankPublic.from_domain(container.banks.get(name=name))
 
 
 @router.patch("/banks/{name}", response_model=BankPublic, responses=_ERRORS)
-def update_bank(name: str, body: BankUpdate, container: ContainerDep, _key: AdminKey) -> BankPublic:
+def update_bank(name: str, body: BankUpdate, container: ContainerDep, key: CurateKey) -> BankPublic:
     bank = container.banks.update(
         name=name,
         description=body.description,
         sharing=body.sharing,
         pdq_threshold=body.pdq_threshold,
         clear_pdq_threshold=body.clear_pdq_threshold,
+        actor=key.actor,
     )
     return BankPublic.from_domain(bank)
 
 
 @router.delete("/banks/{name}", status_code=status.HTTP_204_NO_CONTENT, responses=_ERRORS)
-def delete_bank(name: str, container: ContainerDep, _key: AdminKey) -> Response:
-    container.banks.delete(name=name)
+def delete_bank(name: str, container: ContainerDep, key: CurateKey) -> Response:
+    container.banks.delete(name=name, actor=key.actor)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -89,7 +92,7 @@ def delete_bank(name: str, container: ContainerDep, _key: AdminKey) -> Response:
 def list_entries(
     name: str,
     container: ContainerDep,
-    _key: MatcherKey,
+    _key: ReadEntriesKey,
     after_id: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 100,
     include_retracted: bool = False,
@@ -115,7 +118,7 @@ async def add_entries(
     name: str,
     request: Request,
     container: ContainerDep,
-    key: AdminKey,
+    key: CurateKey,
     content_type: Annotated[
         str,
         content_type_query(
@@ -137,6 +140,7 @@ async def add_entries(
                 labels=upload.fields.get("label", []),
                 note=notes[-1],
                 contributor=key.name,
+                actor=key.actor,
             )
         )
     else:
@@ -154,23 +158,25 @@ async def add_entries(
                 labels=body.labels,
                 note=body.note,
                 contributor=key.name,
+                actor=key.actor,
             )
         )
     return EntriesCreated.from_domain(result)
 
 
 @router.get("/entries/{entry_id}", response_model=EntryPublic, responses=_ERRORS)
-def get_entry(entry_id: int, container: ContainerDep, _key: MatcherKey) -> EntryPublic:
+def get_entry(entry_id: int, container: ContainerDep, _key: ReadEntriesKey) -> EntryPublic:
     return EntryPublic.from_domain(container.banks.entry(entry_id=entry_id))
 
 
 @router.post("/entries/{entry_id}/retract", response_model=EntryPublic, responses=_ERRORS)
 def retract_entry(
-    entry_id: int, container: ContainerDep, _key: AdminKey, body: EntryRetract | None = None
+    entry_id: int, container: ContainerDep, key: CurateKey, body: EntryRetract | None = None
 ) -> EntryPublic:
     """Retract an entry: it stops matching at once; the retraction is logged, not erased."""
     reason = body.reason if body else ""
-    return EntryPublic.from_domain(container.banks.retract(entry_id=entry_id, reason=reason))
+    entry = container.banks.retract(entry_id=entry_id, reason=reason, actor=key.actor)
+    return EntryPublic.from_domain(entry)
 
 
 _EXPORT_BODY = {"schema": {"type": "string"}}
@@ -181,8 +187,12 @@ _EXPORT_BODY = {"schema": {"type": "string"}}
     response_class=StreamingResponse,
     responses={
         200: {
-            "description": "The bank, one entry per line",
-            "content": {"application/x-ndjson": _EXPORT_BODY, "text/plain": _EXPORT_BODY},
+            "description": "The bank, one entry per line (after a header row in CSV)",
+            "content": {
+                "application/x-ndjson": _EXPORT_BODY,
+                "text/plain": _EXPORT_BODY,
+                "text/csv": _EXPORT_BODY,
+            },
         },
         **_ERRORS,
     },
@@ -190,11 +200,11 @@ _EXPORT_BODY = {"schema": {"type": "string"}}
 def export_bank(
     name: str,
     container: ContainerDep,
-    _key: MatcherKey,
+    _key: ReadEntriesKey,
     format: ExchangeFormat = ExchangeFormat.JSONL,
     include_retracted: bool = False,
 ) -> StreamingResponse:
-    """Stream the bank as JSONL (native) or as a python-threatexchange signal file."""
+    """Stream the bank as JSONL (native), a python-threatexchange file or CSV, or HMA bodies."""
     lines = export_lines(
         container.banks, bank=name, fmt=format, include_retracted=include_retracted
     )
@@ -206,8 +216,7 @@ def export_bank(
             for line in lines:
                 yield line + "\n"
 
-    media = "application/x-ndjson" if format is ExchangeFormat.JSONL else "text/plain"
-    return StreamingResponse(body(), media_type=media)  # type: ignore[arg-type]
+    return StreamingResponse(body(), media_type=format.media_type)  # type: ignore[arg-type]
 
 
 @router.post("/banks/{name}/import", response_model=ImportPublic, responses=_ERRORS)
@@ -215,7 +224,7 @@ async def import_bank(
     name: str,
     request: Request,
     container: ContainerDep,
-    key: AdminKey,
+    key: CurateKey,
     format: ExchangeFormat = ExchangeFormat.JSONL,
     signal_type: Annotated[
         str | None, Query(description="For bare values in a threatexchange file")
@@ -224,7 +233,7 @@ async def import_bank(
         list[str] | None, Query(description="Labels added to every imported entry")
     ] = None,
 ) -> ImportPublic:
-    """Import a JSONL or python-threatexchange file sent as the request body; all or nothing."""
+    """Import a JSONL, python-threatexchange or TAT file sent as the body; all or nothing."""
     raw = await request.body()
     try:
         text = raw.decode("utf-8")

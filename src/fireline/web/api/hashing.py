@@ -17,7 +17,7 @@ from fireline.web.bodies import (
     require_body_kind,
     upload_body,
 )
-from fireline.web.deps import ContainerDep, MatcherKey
+from fireline.web.deps import ContainerDep, MatchKey
 from fireline.web.schemas import HashPublic, MatchesPublic, MatchRequest, error_responses
 
 router = APIRouter(prefix="/v1", tags=["hashing and matching"])
@@ -33,7 +33,7 @@ _ERRORS = error_responses(401, 403, 413, 415, 422)
 async def hash_content(
     request: Request,
     container: ContainerDep,
-    _key: MatcherKey,
+    _key: MatchKey,
     content_type: Annotated[
         str,
         content_type_query(
@@ -58,7 +58,7 @@ async def hash_content(
 async def match(
     request: Request,
     container: ContainerDep,
-    _key: MatcherKey,
+    _key: MatchKey,
     content_type: Annotated[
         str,
         content_type_query(

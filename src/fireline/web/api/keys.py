@@ -20,11 +20,14 @@ def list_keys(container: ContainerDep, _key: AdminKey) -> KeysPublic:
 @router.post(
     "/keys", response_model=KeyCreated, status_code=status.HTTP_201_CREATED, responses=_ERRORS
 )
-def create_key(body: KeyCreate, container: ContainerDep, _key: AdminKey) -> KeyCreated:
-    key, secret = container.keys.create(name=body.name, role=body.role)
+def create_key(body: KeyCreate, container: ContainerDep, admin: AdminKey) -> KeyCreated:
+    """Create a key of ``org`` (default: the instance's own organisation)."""
+    key, secret = container.keys.create(
+        name=body.name, role=body.role, org=body.org, actor=admin.actor
+    )
     return KeyCreated(**KeyPublic.from_domain(key).model_dump(), secret=secret)
 
 
 @router.delete("/keys/{key_id}", response_model=KeyPublic, responses=_ERRORS)
-def revoke_key(key_id: int, container: ContainerDep, _key: AdminKey) -> KeyPublic:
-    return KeyPublic.from_domain(container.keys.revoke(key_id=key_id))
+def revoke_key(key_id: int, container: ContainerDep, admin: AdminKey) -> KeyPublic:
+    return KeyPublic.from_domain(container.keys.revoke(key_id=key_id, actor=admin.actor))

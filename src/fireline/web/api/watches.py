@@ -1,4 +1,4 @@
-"""Watches of live streams: start (admin), list, inspect, read events, stop (admin)."""
+"""Watches of live streams: start, list, inspect, read events, stop (the match permission)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from fireline.domain.watches import WatchStatus
-from fireline.web.deps import AdminKey, ContainerDep, MatcherKey
+from fireline.web.deps import ContainerDep, MatchKey
 from fireline.web.schemas import error_responses
 from fireline.web.watch_schemas import (
     WatchCreate,
@@ -22,7 +22,7 @@ _ERRORS = error_responses(401, 403, 404, 422, 429)
 
 
 @router.post("/watches", response_model=WatchPublic, status_code=201, responses=_ERRORS)
-def start_watch(body: WatchCreate, container: ContainerDep, key: AdminKey) -> WatchPublic:
+def start_watch(body: WatchCreate, container: ContainerDep, key: MatchKey) -> WatchPublic:
     watch = container.watch_runner.start(
         source=body.source, webhook=body.webhook, banks=body.banks, created_by=key.name
     )
@@ -32,7 +32,7 @@ def start_watch(body: WatchCreate, container: ContainerDep, key: AdminKey) -> Wa
 @router.get("/watches", response_model=WatchesPublic, responses=_ERRORS)
 def list_watches(
     container: ContainerDep,
-    _key: MatcherKey,
+    _key: MatchKey,
     status: WatchStatus | None = None,
     before_id: Annotated[int | None, Query(ge=1)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
@@ -46,7 +46,7 @@ def list_watches(
 
 
 @router.get("/watches/{watch_id}", response_model=WatchPublic, responses=_ERRORS)
-def get_watch(watch_id: int, container: ContainerDep, _key: MatcherKey) -> WatchPublic:
+def get_watch(watch_id: int, container: ContainerDep, _key: MatchKey) -> WatchPublic:
     return WatchPublic.from_domain(container.watches.get(watch_id=watch_id))
 
 
@@ -54,7 +54,7 @@ def get_watch(watch_id: int, container: ContainerDep, _key: MatcherKey) -> Watch
 def watch_events(
     watch_id: int,
     container: ContainerDep,
-    _key: MatcherKey,
+    _key: MatchKey,
     after: Annotated[int, Query(ge=0, description="Only events numbered above this.")] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     wait: Annotated[
@@ -71,5 +71,5 @@ def watch_events(
 
 
 @router.delete("/watches/{watch_id}", response_model=WatchPublic, responses=_ERRORS)
-def stop_watch(watch_id: int, container: ContainerDep, _key: AdminKey) -> WatchPublic:
+def stop_watch(watch_id: int, container: ContainerDep, _key: MatchKey) -> WatchPublic:
     return WatchPublic.from_domain(container.watch_runner.stop(watch_id))

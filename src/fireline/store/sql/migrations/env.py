@@ -9,6 +9,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection
 
+from fireline.store.sql import exchange_tables  # noqa: F401  (registers its tables)
 from fireline.store.sql.engine import make_engine, writing
 from fireline.store.sql.tables import Base
 
