@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from fireline.bootstrap import migrate
+from fireline.domain import Role
 from fireline.settings import Settings
 from fireline.signals import ContentType
 from fireline.testing.live import HlsServer, WebhookReceiver
@@ -185,13 +186,17 @@ def test_private_addresses_and_files_are_refused_by_default(api: Api) -> None:
         assert response.json()["error"]["code"] == "address_not_allowed"
 
 
-def test_only_admins_start_and_stop_watches(api: Api) -> None:
+@pytest.mark.parametrize("role", [Role.AUDITOR, Role.OBSERVER])
+def test_watches_need_the_match_permission(api: Api, role: Role) -> None:
+    # Matchers start, read and stop watches (the match permission); roles without it cannot.
     body = {"source": "https://93.184.215.14/x.m3u8"}
     assert api.client.post("/v1/watches", json=body).status_code == 401
-    refused = api.client.post("/v1/watches", json=body, headers=api.matcher)
+    refused = api.client.post("/v1/watches", json=body, headers=api.roles[role])
     assert refused.status_code == 403 and refused.json()["error"]["code"] == "forbidden"
-    assert api.client.delete("/v1/watches/1", headers=api.matcher).status_code == 403
+    assert api.client.delete("/v1/watches/1", headers=api.roles[role]).status_code == 403
+    assert api.client.get("/v1/watches", headers=api.roles[role]).status_code == 403
     assert api.client.get("/v1/watches", headers=api.matcher).status_code == 200
+    assert api.client.delete("/v1/watches/1", headers=api.matcher).status_code == 404
 
 
 @pytest.mark.parametrize(

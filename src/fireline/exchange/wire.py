@@ -195,7 +195,7 @@ def _invalid(message: str) -> InvalidInput:
 
 def _parsed(body: dict[str, Any], raw: bytes, signature: str) -> Batch:
     if set(body) != _BODY_KEYS | {"events"}:
-        missing = sorted(_BODY_KEYS | {"events"} - set(body))
+        missing = sorted((_BODY_KEYS | {"events"}) - set(body))
         extra = sorted(set(body) - _BODY_KEYS - {"events"})
         raise _invalid(f"missing fields {missing}, unknown fields {extra}")
     if body["protocol"] != PROTOCOL:
