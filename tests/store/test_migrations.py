@@ -26,7 +26,12 @@ TABLES = {
     "banks",
     "entries",
     "entry_changes",
+    "exchange_batches",
+    "instance_identity",
+    "opinions",
     "organisations",
+    "peers",
+    "subscriptions",
     "watch_events",
     "watches",
 }

@@ -9,7 +9,7 @@ import pytest
 
 from tests.web.support import Api
 
-PUBLIC = {"/healthz", "/readyz"}
+PUBLIC = {"/healthz", "/readyz", "/v1/exchange/identity"}
 
 
 def _routes(api: Api) -> list[tuple[str, str]]:
@@ -30,7 +30,9 @@ def test_every_route_but_health_requires_a_key(api: Api) -> None:
             assert response.status_code == 200, path
         else:
             assert response.status_code == 401, (method, path)
-            assert response.json()["error"]["code"] == "unauthenticated"
+            # Peer routes want a signed request rather than an API key.
+            expected = "unsigned_request" if "/exchange/feeds/" in path else "unauthenticated"
+            assert response.json()["error"]["code"] == expected, (method, path)
 
 
 @pytest.mark.parametrize(
