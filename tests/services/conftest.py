@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from fireline.bootstrap import Container, build, migrate
 from fireline.settings import Settings
 from tests.backends import BACKENDS, backend_url
+from tests.services.exchange_network import Instances, Network
 
 
 @pytest.fixture(params=BACKENDS)
@@ -19,3 +21,16 @@ def container(request: pytest.FixtureRequest) -> Iterator[Container]:
     built = build(settings)
     yield built
     built.close()
+
+
+@pytest.fixture
+def instances(tmp_path: Path) -> Iterator[Instances]:
+    """A hub and members in one process (see tests/services/exchange_network.py)."""
+    made = Instances(tmp_path)
+    yield made
+    made.close()
+
+
+@pytest.fixture
+def net(instances: Instances) -> Network:
+    return instances.network()

@@ -6,8 +6,7 @@ See tests/services/exchange_network.py for the network (H, A, B) and how batches
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
 
@@ -31,19 +30,6 @@ from tests.services.exchange_network import (
     pdq,
     signed,
 )
-
-
-@pytest.fixture
-def instances(tmp_path: Path) -> Iterator[Instances]:
-    made = Instances(tmp_path)
-    yield made
-    made.close()
-
-
-@pytest.fixture
-def net(instances: Instances) -> Network:
-    return instances.network()
-
 
 # --- entries, retractions and opinions travel ------------------------------------------
 

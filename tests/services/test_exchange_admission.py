@@ -3,9 +3,8 @@ with members, addressed to this hub, signed by them) and signed peer requests.""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,7 +22,6 @@ from fireline.exchange import BatchKind, EntryRetracted, Event, InstanceKey, req
 from fireline.services.exchange import feed_channel
 from tests.services.exchange_network import (
     AT,
-    Instances,
     Network,
     bank,
     count,
@@ -32,19 +30,6 @@ from tests.services.exchange_network import (
     pdq,
     signed,
 )
-
-
-@pytest.fixture
-def instances(tmp_path: Path) -> Iterator[Instances]:
-    made = Instances(tmp_path)
-    yield made
-    made.close()
-
-
-@pytest.fixture
-def net(instances: Instances) -> Network:
-    return instances.network()
-
 
 # --- contributions that are refused ------------------------------------------------------
 
