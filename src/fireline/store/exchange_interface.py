@@ -125,3 +125,13 @@ class ExchangeStore(Protocol):
         """The entries among ``entry_ids`` whose latest opinion from at least ``min_orgs``
         organisations is a dispute."""
         ...
+
+
+def disputed_entries(latest: dict[tuple[int, str], str], min_orgs: int) -> set[int]:
+    """Entries whose latest opinion (by (entry id, org) -> kind) is a dispute from at
+    least ``min_orgs`` organisations: the rule both stores apply."""
+    counts: dict[int, int] = {}
+    for (entry_id, _org), kind in latest.items():
+        if kind == OpinionKind.DISPUTE.value:
+            counts[entry_id] = counts.get(entry_id, 0) + 1
+    return {entry_id for entry_id, n in counts.items() if n >= min_orgs}

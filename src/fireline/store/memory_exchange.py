@@ -22,7 +22,7 @@ from fireline.domain import (
     StoredBatch,
     Subscription,
 )
-from fireline.store.exchange_interface import ReceivedEvent
+from fireline.store.exchange_interface import ReceivedEvent, disputed_entries
 
 if TYPE_CHECKING:
     from fireline.store.memory import MemoryBankStore
@@ -248,16 +248,12 @@ class MemoryExchangeStore:
 
     def disputed(self, entry_ids: Sequence[int], *, min_orgs: int) -> set[int]:
         wanted = set(entry_ids)
-        latest: dict[tuple[int, str], OpinionKind] = {}
+        latest: dict[tuple[int, str], str] = {}
         with self._lock:
             for _, o in self._opinions:
                 if o.entry_id in wanted:
-                    latest[(o.entry_id, o.org)] = o.kind
-        counts: dict[int, int] = {}
-        for (entry_id, _), kind in latest.items():
-            if kind is OpinionKind.DISPUTE:
-                counts[entry_id] = counts.get(entry_id, 0) + 1
-        return {e for e, n in counts.items() if n >= min_orgs}
+                    latest[(o.entry_id, o.org)] = o.kind.value
+        return disputed_entries(latest, min_orgs)
 
     def _record(
         self, entry: Entry, *, org: str, instance: str, kind: OpinionKind, note: str, at: datetime

@@ -23,7 +23,7 @@ from fireline.domain import (
     StoredBatch,
     Subscription,
 )
-from fireline.store.exchange_interface import ReceivedEvent
+from fireline.store.exchange_interface import ReceivedEvent, disputed_entries
 from fireline.store.sql.banks import lock_bank
 from fireline.store.sql.engine import reading, writing
 from fireline.store.sql.entries import (
@@ -461,7 +461,7 @@ class SqlExchangeStore:
                 )
                 for row in rows:
                     latest[(row.entry_id, row.org)] = row.kind
-        return _disputed(latest, min_orgs)
+        return disputed_entries(latest, min_orgs)
 
 
 class _Taken(Exception):
@@ -476,14 +476,6 @@ def _inserted(conn: Connection, statement: Any) -> Any:
     except IntegrityError as exc:
         raise _Taken from exc
     return result.scalar_one() if result.returns_rows else None
-
-
-def _disputed(latest: dict[tuple[int, str], str], min_orgs: int) -> set[int]:
-    counts: dict[int, int] = {}
-    for (entry_id, _org), kind in latest.items():
-        if kind == OpinionKind.DISPUTE.value:
-            counts[entry_id] = counts.get(entry_id, 0) + 1
-    return {entry_id for entry_id, n in counts.items() if n >= min_orgs}
 
 
 def _moved(channel: str, seq: int, head: int) -> Conflict:
