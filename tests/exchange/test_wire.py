@@ -144,6 +144,7 @@ INVALID = [
     ("time-without-zone", setter("created_at", "2026-11-23T10:00:00"), "invalid_batch"),
     ("time-not-a-time", setter("created_at", "yesterday"), "invalid_batch"),
     ("time-number", setter("created_at", 1700000000), "invalid_batch"),
+    ("time-before-utc-year-1", setter("created_at", "0001-01-01T00:00:00+05:00"), "invalid_batch"),
     ("time-too-long", setter("created_at", AT + " " * 40), "invalid_batch"),
     ("no-events", setter("events", []), "invalid_batch"),
     ("events-not-a-list", setter("events", {}), "invalid_batch"),

@@ -242,7 +242,10 @@ def _time(value: Any, what: str) -> str:
     if isinstance(value, str) and len(value) <= 40:
         try:
             parsed = datetime.fromisoformat(value)
-        except ValueError:
+            # It must also be a time in UTC, as stores keep it (year 1 at +05:00 is not).
+            if parsed.tzinfo is not None:
+                parsed.astimezone(UTC)
+        except (ValueError, OverflowError):
             parsed = None
         if parsed is not None and parsed.tzinfo is not None:
             return value
