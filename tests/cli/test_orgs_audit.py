@@ -89,12 +89,12 @@ def test_verify_exits_0_when_intact_and_3_at_the_first_bad_record(cli: Cli) -> N
     with sqlite3.connect(path) as conn:
         conn.execute("UPDATE audit_records SET subject = 'bank:other' WHERE seq = 2")
     broken = cli("audit", "verify")
-    assert broken.exit_code == 3
+    assert broken.exit_code == 10
     assert broken.stderr.startswith("error: audit log broken at record 2 (altered)")
 
     with sqlite3.connect(path) as conn:
         conn.execute("DELETE FROM audit_records WHERE seq = 2")
     gap = cli("audit", "verify", "--json")
-    assert gap.exit_code == 3
+    assert gap.exit_code == 10
     assert "record 2 is missing" in gap.stderr
     assert '"problem": "gap"' in gap.stdout

@@ -14,11 +14,12 @@ from fireline.cli.output import (
     emit_json,
     verification_to_json,
 )
+from fireline.domain import ChainBroken
 
 app = typer.Typer(help="Read the tamper-evident audit log and verify its hash chain.")
 
-#: `audit verify`'s status when the chain is broken: 3, as for other bad data.
-EXIT_CHAIN_BROKEN = 3
+#: `audit verify`'s status when the chain is broken: ChainBroken's, as `exchange verify`.
+EXIT_CHAIN_BROKEN = ChainBroken.exit_code
 
 
 @app.command("list")
@@ -41,7 +42,7 @@ def list_records(
 
 @app.command("verify")
 def verify(ctx: typer.Context, as_json: JsonOption = False) -> None:
-    """Recompute every record's hash and link; exit 3 naming the first bad record.
+    """Recompute every record's hash and link; exit 10 naming the first bad record.
 
     A zero exit means every stored record is intact and linked, from the first on.
     """
