@@ -4,7 +4,8 @@ Starts a hub and N member instances (default 10), each a real `fireline serve` p
 with its own SQLite file, on loopback. Members subscribe to the hub's shared bank; the
 hub admits them. Member A banks one PDQ hash at a time over HTTP; the clock starts when
 A's answer arrives (the entry is committed) and stops, per other member, at the first
-`POST /v1/match` there that finds it. Every member is polled concurrently every 50 ms (polling faster loads the 2-core machine enough to slow what it measures).
+`POST /v1/match` there that finds it. Every member is polled concurrently every 50 ms
+(so a figure may read up to 50 ms late).
 
     .venv/bin/python bench/propagation.py [--members 10] [--entries 40]
 
