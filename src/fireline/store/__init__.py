@@ -1,6 +1,7 @@
 """Storage: narrow protocols, an in-memory twin and the SQL implementation (store.sql)."""
 
 from fireline.store.exchange_interface import ExchangeStore, ReceivedEvent
+from fireline.store.incident_interface import IncidentStore
 from fireline.store.interfaces import (
     ApiKeyStore,
     AuditStore,
@@ -16,6 +17,7 @@ __all__ = [
     "AuditStore",
     "BankStore",
     "ExchangeStore",
+    "IncidentStore",
     "ReceivedEvent",
     "MemoryStore",
     "OrganisationStore",

@@ -32,6 +32,7 @@ from fireline.domain.watches import (
     WatchStatus,
 )
 from fireline.store.exchange_interface import ExchangeStore
+from fireline.store.incident_interface import IncidentStore
 
 
 class BankStore(Protocol):
@@ -252,5 +253,8 @@ class Store(Protocol):
 
     @property
     def exchange(self) -> ExchangeStore: ...
+
+    @property
+    def incidents(self) -> IncidentStore: ...
 
     def close(self) -> None: ...

@@ -24,6 +24,7 @@ from fireline.domain import (
 from fireline.domain.figures import tally_entries
 from fireline.store.memory_audit import MemoryAuditStore
 from fireline.store.memory_exchange import MemoryExchangeStore
+from fireline.store.memory_incidents import MemoryIncidentStore
 from fireline.store.memory_orgs import MemoryOrganisationStore
 from fireline.store.memory_watches import MemoryWatchStore
 
@@ -297,6 +298,7 @@ class MemoryStore:
         self.watches = MemoryWatchStore()
         self.audit = MemoryAuditStore()
         self.exchange = MemoryExchangeStore(self.banks)
+        self.incidents = MemoryIncidentStore()
 
     def close(self) -> None:
         return None

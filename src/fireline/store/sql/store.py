@@ -8,6 +8,7 @@ from fireline.store.sql.audit import SqlAuditStore
 from fireline.store.sql.banks import SqlBankStore
 from fireline.store.sql.engine import make_engine
 from fireline.store.sql.exchange import SqlExchangeStore
+from fireline.store.sql.incidents import SqlIncidentStore
 from fireline.store.sql.keys import SqlApiKeyStore
 from fireline.store.sql.migrate import require_head
 from fireline.store.sql.orgs import SqlOrganisationStore
@@ -34,6 +35,7 @@ class SqlStore:
         self.orgs = SqlOrganisationStore(self.engine)
         self.audit = SqlAuditStore(self.engine)
         self.exchange = SqlExchangeStore(self.engine)
+        self.incidents = SqlIncidentStore(self.engine)
 
     def close(self) -> None:
         """Close every pooled connection; the store is unusable afterwards."""

@@ -9,7 +9,8 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection
 
-from fireline.store.sql import exchange_tables  # noqa: F401  (registers its tables)
+# Imported for their side effect: they declare their tables on Base.metadata.
+from fireline.store.sql import exchange_tables, incident_tables  # noqa: F401
 from fireline.store.sql.engine import make_engine, writing
 from fireline.store.sql.tables import Base
 
