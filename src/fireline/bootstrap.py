@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
+from typing import Any
 
+from fireline.domain import NotFound
 from fireline.live import SourcePolicy, WatchRunner
+from fireline.live.webhook import WebhookSink
 from fireline.services import (
     ApiKeyService,
     AuditLog,
@@ -17,11 +21,22 @@ from fireline.services import (
 )
 from fireline.services.bell import Bell, RingingAuditStore
 from fireline.services.exchange import ExchangeService
+from fireline.services.exchange_events import uid_of
 from fireline.services.following import WatchSettings
+from fireline.services.incident_report import IncidentReports
+from fireline.services.incident_variants import (
+    Harvester,
+    HarvestSink,
+    LocalSink,
+    VariantRules,
+    VariantService,
+)
+from fireline.services.incidents import IncidentService, Notify
 from fireline.services.watches import WatchService
 from fireline.settings import MEMORY_URL, Settings
-from fireline.signals import MediaLimits, SignalRegistry
+from fireline.signals import IndexKind, MediaLimits, SignalRegistry
 from fireline.store import MemoryStore, Store
+from fireline.sync.incidents import HubIncidents
 
 
 @dataclass
@@ -44,9 +59,18 @@ class Container:
     exchange: ExchangeService
     #: Rung after every recorded change: wakes the exchange's senders and push streams.
     bell: Bell
+    incidents: IncidentService
+    variants: VariantService
+    #: Watches this instance's match results for variants of active incidents.
+    harvester: Harvester
+    incident_reports: IncidentReports
+    #: Incident webhooks: delivered from threads of their own, drained on close.
+    webhooks: list[WebhookSink]
 
     def close(self) -> None:
         self.watch_runner.stop_all()
+        for sink in self.webhooks:
+            sink.close()
         self.store.close()
 
 
@@ -120,18 +144,86 @@ def build(settings: Settings | None = None, *, store: Store | None = None) -> Co
         else None
     )
     orgs = OrganisationService(store=store.orgs, audit=audit, instance_org=settings.org_name)
+    banks = BankService(
+        store=store.banks,
+        registry=registry,
+        hashing=hashing,
+        audit=audit,
+        instance_org=settings.org_name,
+    )
+    exchange = ExchangeService(
+        store=store.exchange,
+        banks=store.banks,
+        registry=registry,
+        org=settings.org_name,
+        max_batch_bytes=settings.exchange_max_batch_bytes,
+        bell=bell,
+        audit=lambda action, subject, detail: audit.record(
+            actor="exchange", action=action, subject=subject, detail=detail
+        ),
+    )
+
+    def is_member(org: str) -> bool:
+        """This instance's own organisation, another of its organisations, or a member
+        peer (a hub's members)."""
+        if org == settings.org_name:
+            return True
+        try:
+            store.orgs.get_org(org)
+            return True
+        except NotFound:
+            pass
+        try:
+            peer = store.exchange.get_peer(org)
+        except NotFound:
+            return False
+        return peer.member and peer.revoked_at is None
+
+    webhooks = incident_webhooks(settings)
+    incidents = IncidentService(
+        store=store.incidents,
+        banks=banks,
+        audit=audit,
+        quorum=settings.incident_quorum,
+        is_member=is_member,
+        bell=bell,
+        notify=incident_notifier(webhooks),
+    )
+    variants = VariantService(
+        incidents=incidents,
+        store=store.incidents,
+        registry=registry,
+        rules=VariantRules(
+            fold_distance=settings.incident_fold_distance,
+            auto_accept_matches=settings.incident_auto_accept_matches,
+            auto_accept_orgs=settings.incident_auto_accept_orgs,
+        ),
+    )
+    sink: HarvestSink
+    if settings.incident_hub:
+        sink = HubIncidents(
+            exchange=exchange, hub=settings.incident_hub, bank_ids=lambda n: _bank_ids(store, n)
+        )
+    else:
+        sink = LocalSink(
+            variants=variants, org=settings.org_name, bank_ids=lambda n: _bank_ids(store, n)
+        )
+    harvester = Harvester(
+        sink=sink,
+        org=settings.org_name,
+        uid_of=lambda entry: uid_of(entry, exchange.key.fingerprint),
+        fold_distance=settings.incident_fold_distance,
+        clock=incidents.clock,
+    )
+    matcher.candidate_banks = harvester.candidate_banks
+    matcher.candidate_distance = candidate_distances(registry, settings)
+    matcher.observers.append(harvester.observe)
     return Container(
         settings=settings,
         store=store,
         registry=registry,
         hashing=hashing,
-        banks=BankService(
-            store=store.banks,
-            registry=registry,
-            hashing=hashing,
-            audit=audit,
-            instance_org=settings.org_name,
-        ),
+        banks=banks,
         matcher=matcher,
         keys=ApiKeyService(store=store.keys, orgs=orgs, audit=audit),
         orgs=orgs,
@@ -145,19 +237,53 @@ def build(settings: Settings | None = None, *, store: Store | None = None) -> Co
             ),
             max_watches=settings.max_watches,
         ),
-        exchange=ExchangeService(
-            store=store.exchange,
-            banks=store.banks,
-            registry=registry,
-            org=settings.org_name,
-            max_batch_bytes=settings.exchange_max_batch_bytes,
-            bell=bell,
-            audit=lambda action, subject, detail: audit.record(
-                actor="exchange", action=action, subject=subject, detail=detail
-            ),
-        ),
+        exchange=exchange,
         bell=bell,
+        incidents=incidents,
+        variants=variants,
+        harvester=harvester,
+        webhooks=webhooks,
+        incident_reports=IncidentReports(incidents=incidents, variants=variants, banks=store.banks),
     )
+
+
+def _bank_ids(store: Store, names: Sequence[str]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for name in names:
+        try:
+            found[name] = store.banks.get_bank(name).id
+        except NotFound:
+            continue
+    return found
+
+
+def candidate_distances(registry: SignalRegistry, settings: Settings) -> dict[str, int]:
+    """The candidate distance of each signal type that has one (not the exact types)."""
+    out: dict[str, int] = {}
+    for kind in registry.types():
+        if kind.index_kind is IndexKind.HAMMING:
+            out[kind.name] = settings.incident_candidate_hamming
+        elif kind.index_kind is IndexKind.SEGMENT:
+            out[kind.name] = settings.incident_candidate_segment
+    return out
+
+
+def incident_webhooks(settings: Settings) -> list[WebhookSink]:
+    """A sink per configured incident webhook (InvalidInput for a URL the policy refuses)."""
+    policy = SourcePolicy(allow_private_addresses=settings.watch_allow_private_urls)
+    return [WebhookSink(url, policy=policy) for url in settings.incident_webhooks]
+
+
+def incident_notifier(sinks: list[WebhookSink]) -> Notify | None:
+    """POSTs every incident step to the webhooks (None when there are none)."""
+    if not sinks:
+        return None
+
+    def notify(event: Mapping[str, Any]) -> None:
+        for sink in sinks:
+            sink.deliver(event)
+
+    return notify
 
 
 def watch_settings(settings: Settings) -> WatchSettings:

@@ -110,6 +110,57 @@ class Settings(BaseSettings):
         description="How often the background exchange looks for changes committed by "
         "other processes (changes made through this server are sent at once).",
     )
+    incident_quorum: int = Field(
+        2,
+        ge=1,
+        le=100,
+        description="Organisations (the declaring one included) whose approval activates an "
+        "incident; 2 or more means no single member can activate one alone.",
+    )
+    incident_candidate_hamming: int = Field(
+        48,
+        ge=0,
+        le=128,
+        description="PDQ distance within which an upload near an active incident's content is "
+        "a candidate variant (beyond the match threshold it waits for a responder).",
+    )
+    incident_candidate_segment: int = Field(
+        70,
+        ge=0,
+        le=100,
+        description="Segment distance (100 minus the segment score) within which a video or "
+        "audio upload near an active incident's content is a candidate variant.",
+    )
+    incident_fold_distance: int = Field(
+        10,
+        ge=0,
+        le=64,
+        description="An upload this close to a banked entry is a copy (counted, not proposed); "
+        "a proposal this close to a proposed variant is folded into it.",
+    )
+    incident_auto_accept_matches: bool = Field(
+        True,
+        description="Accept a proposed variant at once when it matched incident content within "
+        "the match threshold (off: every variant waits for a responder).",
+    )
+    incident_auto_accept_orgs: int = Field(
+        3,
+        ge=0,
+        le=1000,
+        description="Accept a proposed variant at once when this many organisations proposed "
+        "it (0: never by count).",
+    )
+    incident_hub: str | None = Field(
+        None,
+        description="The peer (by name) whose incidents this member instance follows: "
+        "`fireline serve` subscribes to their banks, proposes the variants its uploads "
+        "reveal and reports its tallies to it. Unset: incidents are this instance's own.",
+    )
+    incident_webhooks: list[str] = Field(
+        [],
+        description="URLs (a JSON list) that get a JSON POST for every incident step: "
+        "declared, approved, activated, state changes, hashes and variants accepted.",
+    )
     seed_demo: bool = Field(
         False, description="Seed the `demo` bank from generated images when it is missing."
     )

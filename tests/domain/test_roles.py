@@ -10,11 +10,27 @@ P = Permission
 
 EXPECTED = {
     Role.ADMIN: set(Permission),
-    Role.CURATOR: {P.MATCH, P.READ_BANKS, P.READ_ENTRIES, P.CURATE, P.OPINE, P.READ_FIGURES},
-    Role.REVIEWER: {P.MATCH, P.READ_BANKS, P.READ_ENTRIES, P.OPINE, P.READ_FIGURES},
+    Role.CURATOR: {
+        P.MATCH,
+        P.READ_BANKS,
+        P.READ_ENTRIES,
+        P.CURATE,
+        P.OPINE,
+        P.READ_FIGURES,
+        P.READ_INCIDENTS,
+    },
+    Role.REVIEWER: {
+        P.MATCH,
+        P.READ_BANKS,
+        P.READ_ENTRIES,
+        P.OPINE,
+        P.READ_FIGURES,
+        P.READ_INCIDENTS,
+    },
     Role.MATCHER: {P.MATCH, P.READ_BANKS},
     Role.AUDITOR: {P.READ_AUDIT, P.READ_FIGURES, P.READ_BANKS},
     Role.OBSERVER: {P.READ_FIGURES},
+    Role.RESPONDER: {P.MATCH, P.READ_BANKS, P.READ_FIGURES, P.READ_INCIDENTS, P.RESPOND},
 }
 
 

@@ -18,7 +18,15 @@ def _routes(api: Api) -> list[tuple[str, str]]:
 
 
 def _concrete(path: str) -> str:
-    return path.replace("{name}", "demo").replace("{entry_id}", "1").replace("{key_id}", "1")
+    for name, value in {
+        "{name}": "demo",
+        "{entry_id}": "1",
+        "{key_id}": "1",
+        "{incident_id}": "1",
+        "{variant_id}": "1",
+    }.items():
+        path = path.replace(name, value)
+    return path
 
 
 def test_every_route_but_health_requires_a_key(api: Api) -> None:
@@ -31,7 +39,8 @@ def test_every_route_but_health_requires_a_key(api: Api) -> None:
         else:
             assert response.status_code == 401, (method, path)
             # Peer routes want a signed request rather than an API key.
-            expected = "unsigned_request" if "/exchange/feeds/" in path else "unauthenticated"
+            peer_signed = "/exchange/feeds/" in path or "/exchange/incidents" in path
+            expected = "unsigned_request" if peer_signed else "unauthenticated"
             assert response.json()["error"]["code"] == expected, (method, path)
 
 

@@ -61,11 +61,33 @@ ROUTES: dict[tuple[str, str], Permission | None] = {
     ("GET", "/v1/audit"): P.READ_AUDIT,
     ("GET", "/v1/audit/verify"): P.READ_AUDIT,
     ("GET", "/v1/figures"): P.READ_FIGURES,
+    # Crisis incidents: reading them, then running them.
+    ("GET", "/v1/incidents"): P.READ_INCIDENTS,
+    ("GET", "/v1/incidents/{incident_id}"): P.READ_INCIDENTS,
+    ("GET", "/v1/incidents/{incident_id}/timeline"): P.READ_INCIDENTS,
+    ("GET", "/v1/incidents/{incident_id}/variants"): P.READ_INCIDENTS,
+    ("GET", "/v1/incidents/{incident_id}/live"): P.READ_INCIDENTS,
+    ("POST", "/v1/incidents"): P.RESPOND,
+    ("PATCH", "/v1/incidents/{incident_id}"): P.RESPOND,
+    ("POST", "/v1/incidents/{incident_id}/approvals"): P.RESPOND,
+    ("POST", "/v1/incidents/{incident_id}/state"): P.RESPOND,
+    ("POST", "/v1/incidents/{incident_id}/hashes"): P.RESPOND,
+    ("POST", "/v1/incidents/{incident_id}/variants"): P.RESPOND,
+    ("POST", "/v1/variants/{variant_id}/accept"): P.RESPOND,
+    ("POST", "/v1/variants/{variant_id}/reject"): P.RESPOND,
+    # A POST: the report of a concluded incident marks it debriefed.
+    ("POST", "/v1/incidents/{incident_id}/report"): P.RESPOND,
     # The exchange: peers sign their own requests; its configuration is admin's.
     ("GET", "/v1/exchange/identity"): NO_API_KEY,
     ("GET", "/v1/exchange/feeds/{bank}/batches"): NO_API_KEY,
     ("GET", "/v1/exchange/feeds/{bank}/stream"): NO_API_KEY,
     ("POST", "/v1/exchange/feeds/{bank}/contributions"): NO_API_KEY,
+    ("GET", "/v1/exchange/incidents"): NO_API_KEY,
+    ("POST", "/v1/exchange/incidents"): NO_API_KEY,
+    ("POST", "/v1/exchange/incidents/{incident_id}/approvals"): NO_API_KEY,
+    ("POST", "/v1/exchange/incidents/{incident_id}/hashes"): NO_API_KEY,
+    ("POST", "/v1/exchange/incidents/{incident_id}/variants"): NO_API_KEY,
+    ("POST", "/v1/exchange/incidents/{incident_id}/tallies"): NO_API_KEY,
     ("GET", "/v1/exchange/peers"): P.ADMIN,
     ("POST", "/v1/exchange/peers"): P.ADMIN,
     ("DELETE", "/v1/exchange/peers/{name}"): P.ADMIN,
@@ -144,9 +166,11 @@ def test_each_role_is_refused_exactly_the_routes_it_lacks_the_permission_for(
 
 
 def test_the_matrix_changed_nothing_but_the_keys(matrix_api: Api) -> None:
-    # Permitted calls answered errors: no bank, entry, organisation or record appeared.
+    # Permitted calls answered errors: no bank, entry, incident, organisation or record
+    # appeared.
     records = len(matrix_api.container.audit.records(limit=1000))
     for method, path, _ in _calls():
         matrix_api.client.request(method, _concrete(path), headers=matrix_api.admin)
     assert matrix_api.container.banks.all() == []
+    assert matrix_api.container.incidents.all() == []
     assert len(matrix_api.container.audit.records(limit=1000)) == records

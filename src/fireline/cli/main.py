@@ -19,6 +19,7 @@ from fireline.cli.context import EXIT_INTERRUPTED, CliState
 from fireline.cli.db import app as db_app
 from fireline.cli.exchange import app as exchange_app
 from fireline.cli.hashing import hash_command
+from fireline.cli.incidents import app as incident_app
 from fireline.cli.keys import app as key_app
 from fireline.cli.matching import match_command
 from fireline.cli.orgs import app as org_app
@@ -80,6 +81,7 @@ app.add_typer(org_app, name="org")
 app.add_typer(audit_app, name="audit")
 app.add_typer(db_app, name="db")
 app.add_typer(exchange_app, name="exchange")
+app.add_typer(incident_app, name="incident")
 
 
 def run() -> None:

@@ -162,12 +162,17 @@ class Refusal:
 
 @dataclass(frozen=True, slots=True)
 class MatchResult:
-    """What one match query found: the signals tried, the matches, the refusals."""
+    """What one match query found: the signals tried, the matches, the refusals.
+
+    ``candidates`` are near misses: entries of banks that collect them (an active
+    incident's) beyond their threshold but within the wider candidate distance.
+    """
 
     signals: tuple[Signal, ...]
     matches: tuple[Match, ...]
     refused: tuple[Refusal, ...] = ()
     source: str = ""
+    candidates: tuple[Match, ...] = ()
 
     @property
     def matched(self) -> bool:

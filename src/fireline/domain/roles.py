@@ -26,6 +26,8 @@ class Role(StrEnum):
     AUDITOR = "auditor"
     #: Aggregate figures only.
     OBSERVER = "observer"
+    #: Crisis responders: declare, approve and run incidents.
+    RESPONDER = "responder"
 
 
 class Permission(StrEnum):
@@ -45,6 +47,10 @@ class Permission(StrEnum):
     READ_AUDIT = "read_audit"
     #: Aggregate figures: counts by bank policy, signal type and category.
     READ_FIGURES = "read_figures"
+    #: Incidents: their state, timeline, variants and live view.
+    READ_INCIDENTS = "read_incidents"
+    #: Declare, approve, change and conclude incidents; submit hashes; decide variants.
+    RESPOND = "respond"
     #: API keys, organisations, and the exchange's peers and subscriptions.
     ADMIN = "admin"
 
@@ -60,6 +66,7 @@ ROLE_PERMISSIONS: Mapping[Role, frozenset[Permission]] = MappingProxyType(
                 Permission.CURATE,
                 Permission.OPINE,
                 Permission.READ_FIGURES,
+                Permission.READ_INCIDENTS,
             }
         ),
         Role.REVIEWER: frozenset(
@@ -69,6 +76,7 @@ ROLE_PERMISSIONS: Mapping[Role, frozenset[Permission]] = MappingProxyType(
                 Permission.READ_ENTRIES,
                 Permission.OPINE,
                 Permission.READ_FIGURES,
+                Permission.READ_INCIDENTS,
             }
         ),
         Role.MATCHER: frozenset({Permission.MATCH, Permission.READ_BANKS}),
@@ -76,6 +84,15 @@ ROLE_PERMISSIONS: Mapping[Role, frozenset[Permission]] = MappingProxyType(
             {Permission.READ_AUDIT, Permission.READ_FIGURES, Permission.READ_BANKS}
         ),
         Role.OBSERVER: frozenset({Permission.READ_FIGURES}),
+        Role.RESPONDER: frozenset(
+            {
+                Permission.MATCH,
+                Permission.READ_BANKS,
+                Permission.READ_FIGURES,
+                Permission.READ_INCIDENTS,
+                Permission.RESPOND,
+            }
+        ),
     }
 )
 

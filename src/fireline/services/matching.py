@@ -8,8 +8,10 @@ rebuild.
 
 from __future__ import annotations
 
+import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 
 from fireline.domain import (
     ChangeKind,
@@ -26,6 +28,8 @@ from fireline.services.banking import LOW_QUALITY
 from fireline.services.hashing import HashingService
 from fireline.signals import ContentType, IndexKind, SignalRegistry, SignalType
 from fireline.store import BankStore
+
+log = logging.getLogger("fireline.matching")
 
 MAX_SIGNALS_PER_QUERY = 1000
 #: Change-log rows read per round trip while catching up.
@@ -52,6 +56,14 @@ class Matcher:
         self._seq = 0
         #: The entries among some ids that local policy suppresses (disputed); None: none.
         self.disputed: Callable[[Sequence[int]], set[int]] | None = None
+        #: The ids of banks that collect near misses (active incidents' banks).
+        self.candidate_banks: Callable[[], set[int]] | None = None
+        #: How far beyond its threshold a near miss may be, per signal type: the distance
+        #: at or below which an entry of a candidate bank is a candidate.
+        self.candidate_distance: Mapping[str, int] = {}
+        #: Called with every result (variant harvesting); an observer's failure is logged,
+        #: never the caller's.
+        self.observers: list[Callable[[MatchResult], None]] = []
 
     def refresh(self) -> int:
         """Apply changes logged since the last refresh; returns the change sequence reached."""
@@ -68,7 +80,7 @@ class Matcher:
                 f"at most {MAX_SIGNALS_PER_QUERY} signals per query", code="too_many_signals"
             )
         queries = [(s, "original", s) for s in signals]
-        return self._match(tuple(signals), queries, banks=banks)
+        return self._observed(self._match(tuple(signals), queries, banks=banks))
 
     def match_content(
         self,
@@ -89,9 +101,15 @@ class Matcher:
             else:
                 queries.append((signal, "original", signal))
         result = self._match(hashed.signals, queries, banks=banks)
-        return MatchResult(
-            signals=result.signals, matches=result.matches, refused=result.refused, source=source
-        )
+        return self._observed(replace(result, source=source))
+
+    def _observed(self, result: MatchResult) -> MatchResult:
+        for observer in self.observers:
+            try:
+                observer(result)
+            except Exception:
+                log.exception("a match observer failed")
+        return result
 
     def _match(
         self,
@@ -102,6 +120,7 @@ class Matcher:
     ) -> MatchResult:
         bank_ids = {self.store.get_bank(name).id for name in banks} if banks else None
         thresholds = self.store.bank_thresholds()
+        candidate_banks = self.candidate_banks() if self.candidate_banks else set()
         refused: list[Refusal] = []
         hits: dict[tuple[int, Signal], tuple[int, str, tuple[Segment, ...]]] = {}
         with self._lock:
@@ -117,6 +136,8 @@ class Matcher:
                 if index is None:
                     continue
                 limit = self._limit(kind, thresholds)
+                if candidate_banks:
+                    limit = max(limit, self.candidate_distance.get(kind.name, 0))
                 for entry_id, distance, segments in _query(index, query.value, limit):
                     key = (entry_id, original)
                     if key not in hits or distance < hits[key][0]:
@@ -124,6 +145,7 @@ class Matcher:
         entries = self.store.get_entries(sorted({entry_id for entry_id, _ in hits}))
         suppressed = self.disputed(list(entries)) if self.disputed and entries else set()
         matches: list[Match] = []
+        candidates: list[Match] = []
         for (entry_id, original), (distance, transform, segments) in hits.items():
             entry = entries.get(entry_id)
             if entry is None or not entry.active or entry_id in suppressed:
@@ -131,11 +153,20 @@ class Matcher:
             if bank_ids is not None and entry.bank_id not in bank_ids:
                 continue
             threshold = self._threshold_for(entry.signal_type, entry.bank_id, thresholds)
-            if distance > threshold:
-                continue
-            matches.append(Match(original, entry, distance, threshold, transform, segments))
-        matches.sort(key=lambda m: (m.distance, m.entry.bank_name, m.entry.id))
-        return MatchResult(signals=signals, matches=tuple(matches), refused=tuple(refused))
+            found = Match(original, entry, distance, threshold, transform, segments)
+            if distance <= threshold:
+                matches.append(found)
+            elif entry.bank_id in candidate_banks and distance <= self.candidate_distance.get(
+                entry.signal_type, -1
+            ):
+                candidates.append(found)
+        order = lambda m: (m.distance, m.entry.bank_name, m.entry.id)  # noqa: E731
+        return MatchResult(
+            signals=signals,
+            matches=tuple(sorted(matches, key=order)),
+            refused=tuple(refused),
+            candidates=tuple(sorted(candidates, key=order)),
+        )
 
     def _limit(self, kind: type[SignalType], thresholds: dict[int, int | None]) -> int:
         """The widest threshold any bank uses for this kind: the index query's."""

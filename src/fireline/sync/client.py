@@ -9,7 +9,14 @@ from urllib.parse import quote, urlencode, urlsplit
 
 import httpx
 
-from fireline.domain import FirelineError, InvalidInput
+from fireline.domain import (
+    Conflict,
+    FirelineError,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    Unauthenticated,
+)
 from fireline.exchange import InstanceKey, canonical_json, request_message
 
 #: Seconds to connect and to wait between bytes (a push stream sends a comment every 15 s).
@@ -39,6 +46,12 @@ class PeerClient:
 
     def close(self) -> None:
         self._http.close()
+
+    def __enter__(self) -> PeerClient:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
 
     def _headers(self, method: str, path: str, body: bytes) -> dict[str, str]:
         date = datetime.now(UTC).isoformat()
@@ -91,8 +104,34 @@ class PeerClient:
         answer: dict[str, Any] = response.json()
         return answer
 
+    # -- a hub's incidents (see web/api/exchange_incidents.py) ----------------------------
+
+    def incidents(self, *, known: str = "", wait: float = 0) -> dict[str, Any]:
+        """The hub's incidents and their token; with ``wait``, once they differ from ``known``."""
+        path = "/v1/exchange/incidents?" + urlencode({"known": known, "wait": wait})
+        answer: dict[str, Any] = self._call("GET", path, b"", remote_errors=True).json()
+        return answer
+
+    def incident_call(self, method: str, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        """A signed JSON call to the hub's incident routes; the hub's refusals are raised as
+        the same errors (NotFound, Conflict, Forbidden, InvalidInput) with its code."""
+        answer: dict[str, Any] = self._call(
+            method,
+            "/v1/exchange/incidents" + path,
+            canonical_json(body),
+            content_type="application/json",
+            remote_errors=True,
+        ).json()
+        return answer
+
     def _call(
-        self, method: str, path: str, body: bytes, *, content_type: str | None = None
+        self,
+        method: str,
+        path: str,
+        body: bytes,
+        *,
+        content_type: str | None = None,
+        remote_errors: bool = False,
     ) -> httpx.Response:
         headers = self._headers(method, path, body)
         if content_type:
@@ -103,8 +142,34 @@ class PeerClient:
             )
         except httpx.HTTPError as exc:
             raise PeerUnavailable(f"{self.base_url}: {type(exc).__name__}: {exc}") from None
+        if remote_errors and 400 <= response.status_code < 500:
+            raise _remote_error(response, self.base_url)
         _check(response, self.base_url)
         return response
+
+
+_REMOTE: dict[int, type[FirelineError]] = {
+    401: Unauthenticated,
+    403: Forbidden,
+    404: NotFound,
+    409: Conflict,
+    413: InvalidInput,
+    415: InvalidInput,
+    422: InvalidInput,
+}
+
+
+def _remote_error(response: httpx.Response, base_url: str) -> FirelineError:
+    """The peer's refusal as our own error class, with its code and message."""
+    try:
+        error = response.json()["error"]
+        code, message = str(error["code"]), str(error["message"])
+    except (ValueError, KeyError, TypeError):
+        return PeerUnavailable(f"{base_url} answered {response.status_code}")
+    kind = _REMOTE.get(response.status_code)
+    if kind is None:
+        return PeerUnavailable(f"{base_url} answered {response.status_code} ({code}: {message})")
+    return kind(f"the hub refused: {message}", code=code)
 
 
 def _check(response: httpx.Response, base_url: str, *, read: bool = False) -> None:

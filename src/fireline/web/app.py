@@ -19,7 +19,20 @@ from fireline.bootstrap import Container, build
 from fireline.domain import FirelineError
 from fireline.settings import Settings
 from fireline.sync import ExchangeWorker
-from fireline.web.api import audit, banks, exchange, figures, hashing, health, keys, orgs, watches
+from fireline.sync.incidents import HubIncidents
+from fireline.web.api import (
+    audit,
+    banks,
+    exchange,
+    exchange_incidents,
+    figures,
+    hashing,
+    health,
+    incidents,
+    keys,
+    orgs,
+    watches,
+)
 from fireline.web.bodies import DUAL_BODY_MODELS
 from fireline.web.limits import BodySizeLimit, BodyTooLarge
 
@@ -48,7 +61,13 @@ def create_app(container: Container) -> FastAPI:
                 container.exchange, poll_seconds=container.settings.exchange_poll_seconds
             )
             worker.start()
+        sink = container.harvester.sink
+        hub = sink if isinstance(sink, HubIncidents) and container.settings.exchange_sync else None
+        if hub is not None:
+            hub.start()
         yield
+        if hub is not None:
+            await run_in_threadpool(hub.stop)
         if worker is not None:
             await run_in_threadpool(worker.stop)
         await run_in_threadpool(container.watch_runner.stop_all)
@@ -87,7 +106,19 @@ def create_app(container: Container) -> FastAPI:
         response.headers.update(exc.headers or {})
         return response
 
-    for module in (health, hashing, banks, exchange, keys, orgs, audit, figures, watches):
+    for module in (
+        health,
+        hashing,
+        banks,
+        exchange,
+        exchange_incidents,
+        keys,
+        orgs,
+        audit,
+        figures,
+        watches,
+        incidents,
+    ):
         app.include_router(module.router)
 
     def openapi() -> dict[str, Any]:
