@@ -164,41 +164,59 @@ class VariantService:
     def reject(self, *, variant_id: int, actor: Actor, reason: str = "") -> Variant:
         """Reject a proposed variant (not the incident's content); nothing is shared."""
         self.incidents.require_member(actor)
-        reason = _reason(reason)
+        variant = self.store.get_variant(variant_id)
+        saved = self._decide(variant, VariantState.REJECTED, actor, _reason(reason))
+        self.incidents.audit.record(
+            actor=actor.name,
+            action="variant.rejected",
+            subject=f"variant:{variant.id}",
+            detail={"org": actor.org, "incident": variant.incident_id, "reason": saved.reason},
+        )
+        return saved
+
+    def _decide(
+        self,
+        variant: Variant,
+        state: VariantState,
+        actor: Actor,
+        reason: str,
+        *,
+        automatic: bool = False,
+    ) -> Variant:
+        """Save the decision on a proposed variant, reading it again when a fold saved first.
+
+        A rejection is an event of the timeline here; an acceptance is one once its hashes
+        are banked (``record_hashes``).
+        """
         for _ in range(SAVE_ATTEMPTS):
-            variant = self._undecided(self.store.get_variant(variant_id))
+            variant = self._undecided(variant)
             at = self.incidents.clock()
-            try:
-                saved = self.store.save_variant(
-                    replace(
-                        variant,
-                        state=VariantState.REJECTED,
-                        decided_at=at,
-                        decided_by=actor.name,
-                        reason=reason,
-                    ),
-                    events=[
-                        NewIncidentEvent(
-                            at=at,
-                            kind=IncidentEventKind.VARIANT_REJECTED,
-                            actor=actor.name,
-                            org=actor.org,
-                            detail={"variant": variant.id, "reason": reason},
-                        )
-                    ],
+            events = []
+            if state is VariantState.REJECTED:
+                events.append(
+                    NewIncidentEvent(
+                        at=at,
+                        kind=IncidentEventKind.VARIANT_REJECTED,
+                        actor=actor.name,
+                        org=actor.org,
+                        detail={"variant": variant.id, "reason": reason},
+                    )
                 )
+            decided = replace(
+                variant,
+                state=state,
+                decided_at=at,
+                decided_by=actor.name,
+                automatic=automatic,
+                reason=reason,
+            )
+            try:
+                return self.store.save_variant(decided, events=events)
             except Conflict as exc:
                 if exc.code != "stale":
                     raise
-                continue
-            self.incidents.audit.record(
-                actor=actor.name,
-                action="variant.rejected",
-                subject=f"variant:{variant.id}",
-                detail={"org": actor.org, "incident": variant.incident_id, "reason": reason},
-            )
-            return saved
-        raise Conflict(f"variant {variant_id} is changing too fast; try again", code="stale")
+                variant = self.store.get_variant(variant.id)
+        raise Conflict(f"variant {variant.id} is changing too fast; try again", code="stale")
 
     # -- steps ----------------------------------------------------------------------------
 
@@ -305,32 +323,11 @@ class VariantService:
         return variant
 
     def _accept(self, variant: Variant, actor: Actor, reason: str, *, automatic: bool) -> Variant:
-        reason = _reason(reason)
         incident = self.incidents.open_for_hashes(incident_id=variant.incident_id)
         assert incident.bank is not None
-        for _ in range(SAVE_ATTEMPTS):
-            variant = self._undecided(variant)
-            at = self.incidents.clock()
-            try:
-                saved = self.store.save_variant(
-                    replace(
-                        variant,
-                        state=VariantState.ACCEPTED,
-                        decided_at=at,
-                        decided_by=actor.name,
-                        automatic=automatic,
-                        reason=reason,
-                    ),
-                    events=[],
-                )
-            except Conflict as exc:
-                if exc.code != "stale":
-                    raise
-                variant = self.store.get_variant(variant.id)
-                continue
-            break
-        else:
-            raise Conflict(f"variant {variant.id} is changing too fast; try again", code="stale")
+        saved = self._decide(
+            variant, VariantState.ACCEPTED, actor, _reason(reason), automatic=automatic
+        )
         added = self.incidents.banks.add_signals(
             bank=incident.bank,
             signals=saved.signals,
