@@ -18,7 +18,6 @@ and writes bench/results/incident.json.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import tempfile
 import time
@@ -32,30 +31,15 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import machine, random_hashes, write_report
-from bench.propagation import ADMIN, POLL, _call, _wait_match
+from bench.network import POLL, admit_members, call, database_url, start_instances, wait_match
 
 from fireline.exchange import InstanceKey
-from fireline.store.sql import SqlStore, upgrade
+from fireline.store.sql import SqlStore
 from fireline.sync.client import PeerClient
-from fireline.testing.server import RunningServer, running_server
-
-
-def _start(root: Path, name: str, stack: ExitStack) -> RunningServer:
-    url = f"sqlite:///{(root / name / 'fireline.db').as_posix()}"
-    env = {
-        **os.environ,
-        "FIRELINE_DATABASE_URL": url,
-        "FIRELINE_ADMIN_KEY": ADMIN,
-        "FIRELINE_ORG_NAME": name,
-        "FIRELINE_INCIDENT_QUORUM": "2",
-    }
-    if name != "hub":
-        env["FIRELINE_INCIDENT_HUB"] = "hub"
-    return stack.enter_context(running_server(env=env))
 
 
 def _secret(root: Path, name: str) -> bytes:
-    store = SqlStore(f"sqlite:///{(root / name / 'fireline.db').as_posix()}")
+    store = SqlStore(database_url(root, name))
     try:
         secret = store.exchange.identity()
     finally:
@@ -67,7 +51,7 @@ def _secret(root: Path, name: str) -> bytes:
 def _wait_following(base: str, bank: str, t0: float, timeout: float = 30.0) -> float:
     with httpx.Client(timeout=10) as client:
         while True:
-            subs = _call(client, base, "GET", "/v1/exchange/subscriptions")["data"]
+            subs = call(client, base, "GET", "/v1/exchange/subscriptions")["data"]
             now = time.perf_counter()
             if any(s["remote_bank"] == bank for s in subs):
                 return now - t0
@@ -103,32 +87,12 @@ def main() -> None:
     values = random_hashes(np.random.default_rng(11), 2 * args.hashes + 1)
     with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
         root = Path(tmp)
-        for name in ["hub", *names]:  # one at a time: Alembic is not for threads
-            (root / name).mkdir()
-            upgrade(f"sqlite:///{(root / name / 'fireline.db').as_posix()}")
-        with ThreadPoolExecutor(max_workers=args.members + 1) as pool:
-            futures = {n: pool.submit(_start, root, n, stack) for n in ["hub", *names]}
-            servers = {n: f.result() for n, f in futures.items()}
+        member_env = {"FIRELINE_INCIDENT_QUORUM": "2", "FIRELINE_INCIDENT_HUB": "hub"}
+        env = {"hub": {"FIRELINE_INCIDENT_QUORUM": "2"}, **{n: member_env for n in names}}
+        servers = start_instances(root, ["hub", *names], stack, env)
         client = httpx.Client(timeout=30)
         hub = servers["hub"].base_url
-        hub_key = _call(client, hub, "GET", "/v1/exchange/identity")["public_key"]
-        for name in names:
-            base = servers[name].base_url
-            key = _call(client, base, "GET", "/v1/exchange/identity")["public_key"]
-            _call(
-                client,
-                hub,
-                "POST",
-                "/v1/exchange/peers",
-                json={"name": name, "public_key": key, "member": True},
-            )
-            _call(
-                client,
-                base,
-                "POST",
-                "/v1/exchange/peers",
-                json={"name": "hub", "public_key": hub_key, "url": hub},
-            )
+        admit_members(client, hub, {n: servers[n].base_url for n in names})
         first, second = (
             PeerClient(hub, InstanceKey(_secret(root, n)), max_batch_bytes=1 << 24)
             for n in names[:2]
@@ -143,7 +107,7 @@ def main() -> None:
             following = list(pool.map(lambda b: _wait_following(b, active["bank"], t0), bases))
         # Warm every member's stream once, then time each hash.
         path = f"/v1/incidents/{incident['id']}/hashes"
-        _call(
+        call(
             client,
             hub,
             "POST",
@@ -151,20 +115,20 @@ def main() -> None:
             json={"signals": [{"signal_type": "pdq", "value": values[0]}]},
         )
         with ThreadPoolExecutor(max_workers=len(bases)) as pool:
-            list(pool.map(lambda b: _wait_match(b, values[0], time.perf_counter(), 60), bases))
+            list(pool.map(lambda b: wait_match(b, values[0], time.perf_counter(), 60), bases))
         from_hub: list[float] = []
         from_member: list[float] = []
         with ThreadPoolExecutor(max_workers=len(bases)) as pool:
             for n, value in enumerate(values[1:]):
                 body = {"signals": [{"signal_type": "pdq", "value": value}]}
                 if n % 2 == 0:
-                    _call(client, hub, "POST", path, json=body)
+                    call(client, hub, "POST", path, json=body)
                     targets, out = bases, from_hub
                 else:
                     first.incident_call("POST", f"/{incident['id']}/hashes", body)
                     targets, out = bases[1:], from_member
                 t = time.perf_counter()
-                out.extend(pool.map(lambda b, v=value, t=t: _wait_match(b, v, t), targets))
+                out.extend(pool.map(lambda b, v=value, t=t: wait_match(b, v, t), targets))
         client.close()
         first.close()
         second.close()

@@ -16,7 +16,6 @@ bench/results/propagation.json.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
 import tempfile
@@ -31,43 +30,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import machine, random_hashes, write_report
-
-from fireline.store.sql import upgrade
-from fireline.testing.server import RunningServer, running_server
-
-ADMIN = "bench-admin-key-0123456789abcdef"
-HEADERS = {"Authorization": f"Bearer {ADMIN}"}
-POLL = 0.05
-
-
-def _start(root: Path, name: str, stack: ExitStack) -> RunningServer:
-    url = f"sqlite:///{(root / name / 'fireline.db').as_posix()}"
-    env = {
-        **os.environ,
-        "FIRELINE_DATABASE_URL": url,
-        "FIRELINE_ADMIN_KEY": ADMIN,
-        "FIRELINE_ORG_NAME": name,
-    }
-    return stack.enter_context(running_server(env=env))
-
-
-def _call(client: httpx.Client, base: str, method: str, path: str, **kw: object) -> dict:
-    response = client.request(method, base + path, headers=HEADERS, **kw)  # type: ignore[arg-type]
-    response.raise_for_status()
-    return response.json()
-
-
-def _wait_match(base: str, value: str, t0: float, timeout: float = 30.0) -> float:
-    body = {"signals": [{"signal_type": "pdq", "value": value}]}
-    with httpx.Client(timeout=10) as client:
-        while True:
-            found = _call(client, base, "POST", "/v1/match", json=body)["matches"]
-            now = time.perf_counter()
-            if found:
-                return now - t0
-            if now - t0 > timeout:
-                return float("inf")
-            time.sleep(POLL)
+from bench.network import admit_members, call, start_instances, wait_match
 
 
 def main() -> None:
@@ -82,46 +45,17 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
         root = Path(tmp)
         started = time.perf_counter()
-        for name in ["hub", *names]:  # one at a time: Alembic is not for threads
-            (root / name).mkdir()
-            upgrade(f"sqlite:///{(root / name / 'fireline.db').as_posix()}")
-        with ThreadPoolExecutor(max_workers=args.members + 1) as pool:
-            futures = {n: pool.submit(_start, root, n, stack) for n in ["hub", *names]}
-            servers = {n: f.result() for n, f in futures.items()}
+        servers = start_instances(root, ["hub", *names], stack, {})
         print(f"started {len(servers)} instances in {time.perf_counter() - started:.1f} s")
         client = httpx.Client(timeout=30)
         hub = servers["hub"].base_url
-        hub_key = _call(client, hub, "GET", "/v1/exchange/identity")["public_key"]
-        _call(client, hub, "POST", "/v1/banks", json={"name": "tvec", "sharing": "members"})
-        for name in names:
-            base = servers[name].base_url
-            key = _call(client, base, "GET", "/v1/exchange/identity")["public_key"]
-            _call(
-                client,
-                hub,
-                "POST",
-                "/v1/exchange/peers",
-                json={"name": name, "public_key": key, "member": True},
-            )
-            _call(
-                client,
-                base,
-                "POST",
-                "/v1/exchange/peers",
-                json={"name": "hub", "public_key": hub_key, "url": hub},
-            )
-            _call(
-                client,
-                base,
-                "POST",
-                "/v1/exchange/subscriptions",
-                json={"peer": "hub", "remote_bank": "tvec"},
-            )
+        call(client, hub, "POST", "/v1/banks", json={"name": "tvec", "sharing": "members"})
+        admit_members(client, hub, {n: servers[n].base_url for n in names}, subscribe="tvec")
         source = servers[names[0]].base_url
         others = [servers[n].base_url for n in names[1:]]
         # Warm up every path once (indexes loaded, connections open, streams attached).
         warm = random_hashes(np.random.default_rng(99), 1)[0]
-        _call(
+        call(
             client,
             source,
             "POST",
@@ -129,11 +63,11 @@ def main() -> None:
             json={"signals": [{"signal_type": "pdq", "value": warm}]},
         )
         with ThreadPoolExecutor(max_workers=len(others)) as pool:
-            list(pool.map(lambda b: _wait_match(b, warm, time.perf_counter(), 60), others))
+            list(pool.map(lambda b: wait_match(b, warm, time.perf_counter(), 60), others))
         latencies: list[float] = []
         with ThreadPoolExecutor(max_workers=len(others)) as pool:
             for value in values:
-                _call(
+                call(
                     client,
                     source,
                     "POST",
@@ -141,7 +75,7 @@ def main() -> None:
                     json={"signals": [{"signal_type": "pdq", "value": value}]},
                 )
                 t0 = time.perf_counter()
-                latencies.extend(pool.map(lambda b, v=value, t=t0: _wait_match(b, v, t), others))
+                latencies.extend(pool.map(lambda b, v=value, t=t0: wait_match(b, v, t), others))
         client.close()
     lost = sum(1 for x in latencies if x == float("inf"))
     ms = sorted(x * 1000 for x in latencies if x != float("inf"))

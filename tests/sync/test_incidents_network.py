@@ -20,7 +20,7 @@ import pytest
 from fireline.domain import Conflict, Forbidden, InvalidInput
 from fireline.exchange import InstanceKey
 from fireline.sync.client import PeerClient
-from tests.sync.test_three_instances import Instance, _cli, _pdq, eventually
+from tests.sync.test_three_instances import Instance, _cli, _pdq, admit, eventually
 
 
 def flipped(value: str, bits: int, rng: random.Random) -> str:
@@ -40,19 +40,8 @@ def crisis_network(tmp_path: Path) -> Iterator[tuple[Instance, Instance, Instanc
         stack.enter_context(hub.running())
         stack.enter_context(a.running())
         stack.enter_context(b.running())
-        hub_key = hub.call("GET", "/v1/exchange/identity")["public_key"]
         for member in (a, b):
-            key = member.call("GET", "/v1/exchange/identity")["public_key"]
-            hub.call(
-                "POST",
-                "/v1/exchange/peers",
-                json={"name": member.name, "public_key": key, "member": True},
-            )
-            member.call(
-                "POST",
-                "/v1/exchange/peers",
-                json={"name": "hub", "public_key": hub_key, "url": hub.base},
-            )
+            admit(hub, member)
         yield hub, a, b
 
 

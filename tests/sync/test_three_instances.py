@@ -99,6 +99,26 @@ def _cli(instance: Instance, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+def admit(hub: Instance, member: Instance, *, subscribe: str | None = None) -> None:
+    """The hub admits the member, which adds the hub (and follows ``subscribe`` there)."""
+    hub_key = hub.call("GET", "/v1/exchange/identity")["public_key"]
+    key = member.call("GET", "/v1/exchange/identity")["public_key"]
+    hub.call(
+        "POST",
+        "/v1/exchange/peers",
+        json={"name": member.name, "public_key": key, "member": True},
+    )
+    member.call(
+        "POST",
+        "/v1/exchange/peers",
+        json={"name": "hub", "public_key": hub_key, "url": hub.base},
+    )
+    if subscribe is not None:
+        member.call(
+            "POST", "/v1/exchange/subscriptions", json={"peer": "hub", "remote_bank": subscribe}
+        )
+
+
 @pytest.fixture
 def network(tmp_path: Path) -> Iterator[tuple[Instance, Instance, Instance, ExitStack]]:
     hub, a, b = (Instance(n, tmp_path) for n in ("hub", "a", "b"))
@@ -106,23 +126,9 @@ def network(tmp_path: Path) -> Iterator[tuple[Instance, Instance, Instance, Exit
         stack.enter_context(hub.running())
         stack.enter_context(a.running())
         stack.enter_context(b.running())
-        hub_id = hub.call("GET", "/v1/exchange/identity")
         hub.call("POST", "/v1/banks", json={"name": "tvec", "sharing": "members"})
         for member in (a, b):
-            key = member.call("GET", "/v1/exchange/identity")["public_key"]
-            hub.call(
-                "POST",
-                "/v1/exchange/peers",
-                json={"name": member.name, "public_key": key, "member": True},
-            )
-            member.call(
-                "POST",
-                "/v1/exchange/peers",
-                json={"name": "hub", "public_key": hub_id["public_key"], "url": hub.base},
-            )
-            member.call(
-                "POST", "/v1/exchange/subscriptions", json={"peer": "hub", "remote_bank": "tvec"}
-            )
+            admit(hub, member, subscribe="tvec")
         yield hub, a, b, stack
 
 

@@ -15,7 +15,7 @@ from fireline.services.exchange import (
     in_channel,
     out_channel,
 )
-from fireline.services.views import View
+from fireline.services.views import View, time_view
 
 PAGE = 200
 
@@ -45,7 +45,7 @@ def status(exchange: ExchangeService) -> View:
                 "cursor": exchange.cursor(sub),
                 "contributions": out_head.seq if out_head else 0,
                 "unsent": len(exchange.store.unacked(out_channel(sub), limit=1000)),
-                "last_synced_at": _time(sub.last_synced_at),
+                "last_synced_at": time_view(sub.last_synced_at),
                 "last_error": sub.last_error,
             }
         )
@@ -57,7 +57,7 @@ def status(exchange: ExchangeService) -> View:
                 "bank": bank.name,
                 "seq": head.seq if head else 0,
                 "hash": head.hash if head else None,
-                "published_at": _time(head.created_at) if head else None,
+                "published_at": time_view(head.created_at) if head else None,
             }
         )
     return {
@@ -85,8 +85,8 @@ def peer_view(peer: Any) -> View:
         "url": peer.url,
         "member": peer.member,
         "active": peer.active,
-        "created_at": _time(peer.created_at),
-        "revoked_at": _time(peer.revoked_at),
+        "created_at": time_view(peer.created_at),
+        "revoked_at": time_view(peer.revoked_at),
     }
 
 
@@ -97,14 +97,10 @@ def subscription_view(exchange: ExchangeService, sub: Any) -> View:
         "remote_bank": sub.remote_bank,
         "bank": sub.bank,
         "cursor": exchange.cursor(sub),
-        "created_at": _time(sub.created_at),
-        "last_synced_at": _time(sub.last_synced_at),
+        "created_at": time_view(sub.created_at),
+        "last_synced_at": time_view(sub.last_synced_at),
         "last_error": sub.last_error,
     }
-
-
-def _time(value: Any) -> str | None:
-    return None if value is None else str(value.isoformat())
 
 
 def verify(exchange: ExchangeService, *, bank: str) -> list[ChainReport]:

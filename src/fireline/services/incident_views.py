@@ -6,11 +6,7 @@ from dataclasses import asdict
 
 from fireline.domain.incidents import Evidence, Incident, IncidentEvent, Tally, Variant
 from fireline.services.incident_variants import Proposal
-from fireline.services.views import View, signal_view
-
-
-def _time(value: object) -> str | None:
-    return value.isoformat() if value is not None else None  # type: ignore[attr-defined]
+from fireline.services.views import View, signal_view, time_view
 
 
 def incident_view(incident: Incident) -> View:
@@ -24,16 +20,16 @@ def incident_view(incident: Incident) -> View:
         "quorum": incident.quorum,
         "declared_by": incident.declared_by,
         "declared_org": incident.declared_org,
-        "declared_at": _time(incident.declared_at),
+        "declared_at": time_view(incident.declared_at),
         "approvals": [
-            {"org": a.org, "actor": a.actor, "at": _time(a.at)} for a in incident.approvals
+            {"org": a.org, "actor": a.actor, "at": time_view(a.at)} for a in incident.approvals
         ],
         "bank": incident.bank,
-        "activated_at": _time(incident.activated_at),
-        "first_hash_at": _time(incident.first_hash_at),
-        "last_variant_at": _time(incident.last_variant_at),
-        "concluded_at": _time(incident.concluded_at),
-        "debriefed_at": _time(incident.debriefed_at),
+        "activated_at": time_view(incident.activated_at),
+        "first_hash_at": time_view(incident.first_hash_at),
+        "last_variant_at": time_view(incident.last_variant_at),
+        "concluded_at": time_view(incident.concluded_at),
+        "debriefed_at": time_view(incident.debriefed_at),
         "version": incident.version,
     }
 
@@ -41,7 +37,7 @@ def incident_view(incident: Incident) -> View:
 def event_view(event: IncidentEvent) -> View:
     return {
         "seq": event.seq,
-        "at": _time(event.at),
+        "at": time_view(event.at),
         "kind": str(event.kind),
         "actor": event.actor,
         "org": event.org,
@@ -59,12 +55,12 @@ def variant_view(variant: Variant) -> View:
         "incident": variant.incident_id,
         "state": str(variant.state),
         "signals": [signal_view(s) for s in variant.signals],
-        "proposed_at": _time(variant.proposed_at),
+        "proposed_at": time_view(variant.proposed_at),
         "proposed_by": variant.proposed_by,
         "orgs": list(variant.orgs),
         "proposals": variant.proposals,
         "evidence": [evidence_view(e) for e in variant.evidence],
-        "decided_at": _time(variant.decided_at),
+        "decided_at": time_view(variant.decided_at),
         "decided_by": variant.decided_by,
         "automatic": variant.automatic,
         "reason": variant.reason,
@@ -81,7 +77,7 @@ def proposal_view(proposal: Proposal) -> View:
 def tally_view(tally: Tally) -> View:
     return {
         "org": tally.org,
-        "minute": _time(tally.minute),
+        "minute": time_view(tally.minute),
         "matched": tally.matched,
         "blocked": tally.blocked,
     }

@@ -29,7 +29,8 @@ from fireline.domain.audit import audit_time
 View = dict[str, Any]
 
 
-def _time(value: datetime | None) -> str | None:
+def time_view(value: datetime | None) -> str | None:
+    """A timestamp as ISO 8601 text (None stays None)."""
     return value.isoformat() if value is not None else None
 
 
@@ -51,7 +52,7 @@ def bank_view(bank: Bank) -> View:
         "pdq_threshold": bank.pdq_threshold,
         "version": bank.version,
         "entry_count": bank.entry_count,
-        "created_at": _time(bank.created_at),
+        "created_at": time_view(bank.created_at),
     }
 
 
@@ -66,8 +67,8 @@ def entry_view(entry: Entry) -> View:
         "note": entry.note,
         "item": entry.item,
         "contributor": entry.contributor,
-        "created_at": _time(entry.created_at),
-        "retracted_at": _time(entry.retracted_at),
+        "created_at": time_view(entry.created_at),
+        "retracted_at": time_view(entry.retracted_at),
         "retraction_reason": entry.retraction_reason,
     }
     if entry.origin_uid is not None:  # received through the exchange: say from where
@@ -79,7 +80,7 @@ def entry_view(entry: Entry) -> View:
             else {
                 "org": p.org,
                 "instance": p.instance,
-                "contributed_at": _time(p.contributed_at),
+                "contributed_at": time_view(p.contributed_at),
                 "relayed_by": list(p.relayed_by),
             }
         )
@@ -151,8 +152,8 @@ def key_view(key: ApiKey) -> View:
         "role": key.role.value,
         "org": key.org,
         "prefix": key.prefix,
-        "created_at": _time(key.created_at),
-        "revoked_at": _time(key.revoked_at),
+        "created_at": time_view(key.created_at),
+        "revoked_at": time_view(key.revoked_at),
     }
 
 
@@ -161,7 +162,7 @@ def org_view(org: Organisation) -> View:
         "id": org.id,
         "name": org.name,
         "description": org.description,
-        "created_at": _time(org.created_at),
+        "created_at": time_view(org.created_at),
     }
 
 

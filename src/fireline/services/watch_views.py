@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 from fireline.domain.watches import Watch, WatchEvent, WatchProgress
+from fireline.services.views import time_view
 
 View = dict[str, Any]
-
-
-def _time(value: datetime | None) -> str | None:
-    return value.isoformat() if value is not None else None
 
 
 def redact_url(url: str | None) -> str | None:
@@ -51,9 +47,9 @@ def watch_view(watch: Watch) -> View:
         "banks": list(watch.banks),
         "webhook": redact_url(watch.webhook),
         "created_by": watch.created_by,
-        "created_at": _time(watch.created_at),
-        "updated_at": _time(watch.updated_at),
-        "finished_at": _time(watch.finished_at),
+        "created_at": time_view(watch.created_at),
+        "updated_at": time_view(watch.updated_at),
+        "finished_at": time_view(watch.finished_at),
         "stop_requested": watch.stop_requested,
         "error": error,
         "progress": progress_view(watch.progress),
@@ -66,6 +62,6 @@ def event_view(event: WatchEvent) -> View:
         "watch_id": event.watch_id,
         "number": event.number,
         "kind": event.kind.value,
-        "at": _time(event.at),
+        "at": time_view(event.at),
         "data": event.data,
     }

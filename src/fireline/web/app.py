@@ -33,7 +33,7 @@ from fireline.web.api import (
     orgs,
     watches,
 )
-from fireline.web.bodies import DUAL_BODY_MODELS
+from fireline.web.bodies import DUAL_BODY_MODELS, problems
 from fireline.web.limits import BodySizeLimit, BodyTooLarge
 
 #: Room for multipart framing and text fields on top of the largest accepted file.
@@ -87,10 +87,7 @@ def create_app(container: Container) -> FastAPI:
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()[:5]
-        )
-        return _error(422, "invalid_request", problems)
+        return _error(422, "invalid_request", problems(exc.errors()))
 
     @app.exception_handler(HTTPException)
     async def _http_error(_request: Request, exc: HTTPException) -> JSONResponse:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -63,11 +64,16 @@ async def read_json(request: Request, model: type[Model]) -> Model:
     try:
         return model.model_validate(body)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or 'body'}: {err['msg']}"
-            for err in exc.errors()[:5]
-        )
-        raise InvalidInput(f"invalid request body: {problems}", code="invalid_body") from None
+        raise InvalidInput(
+            f"invalid request body: {problems(exc.errors())}", code="invalid_body"
+        ) from None
+
+
+def problems(errors: Sequence[Any]) -> str:
+    """The first validation errors, as ``where: what; ...`` (``body`` for the whole)."""
+    return "; ".join(
+        f"{'.'.join(str(p) for p in err['loc']) or 'body'}: {err['msg']}" for err in errors[:5]
+    )
 
 
 def require_body_kind(request: Request) -> None:

@@ -23,6 +23,7 @@ from fireline.services.incident_views import incident_view, proposal_view
 from fireline.services.incidents import Actor
 from fireline.services.views import View, added_view
 from fireline.web.api.exchange import _peer
+from fireline.web.bodies import problems
 from fireline.web.deps import ContainerDep
 from fireline.web.schemas import error_responses
 
@@ -93,10 +94,7 @@ def _parse(model: type[M], body: bytes) -> M:
     try:
         return model.model_validate_json(body)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()[:5]
-        )
-        raise InvalidInput(problems or "malformed body", code="invalid_request") from None
+        raise InvalidInput(problems(exc.errors()), code="invalid_request") from None
 
 
 def _signals(items: list[SignalIn]) -> list[Signal]:
