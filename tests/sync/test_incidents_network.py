@@ -3,7 +3,8 @@
 Over loopback HTTP: a member declares an incident at the hub, another member's approval
 activates it, both members follow its bank at once, a hash submitted at the hub is
 matchable on both, an edited copy uploaded on one member is harvested and shared to the
-other, a near miss waits for a responder, and the members' tallies reach the live view.
+other, a near miss waits for a responder, the members' tallies reach the live view, and
+each member's link to the hub says it has caught up.
 """
 
 from __future__ import annotations
@@ -131,6 +132,22 @@ def test_a_crisis_runs_across_the_network(
     eventually(lambda: members().get("b", {}).get("blocked", 0) >= 1, "B's tally arrives")
     eventually(lambda: members().get("a", {}).get("matched", 0) >= 2, "A's tally arrives")
 
+    # Each member's link to the hub has settled: it follows the incident, nothing waits.
+    def link(member: Instance) -> dict[str, Any]:
+        found: dict[str, Any] = member.call("GET", "/v1/incidents/hub")
+        return found
+
+    def settled(member: Instance) -> bool:
+        now = link(member)
+        return (now["pending_proposals"], now["pending_tallies"], now["last_error"]) == (0, 0, None)
+
+    for member in (a, b):
+        eventually(lambda m=member: settled(m), f"{member.name}'s link to the hub settles")
+        now = link(member)
+        assert now["following"] == [{"incident": declared["id"], "bank": f"hub.{bank}"}]
+        assert now["incidents"] == [{"id": declared["id"], "state": "active", "bank": bank}]
+        assert now["hub"] == "hub" and now["last_seen_at"] is not None
+
     # Bad input from a member: a malformed tally; then nothing is taken once concluded.
     with pytest.raises(InvalidInput):
         a_client.incident_call(
@@ -139,6 +156,7 @@ def test_a_crisis_runs_across_the_network(
             {"tallies": [{"minute": "2026-11-23T10:00:00", "matched": 1, "blocked": 1}]},
         )
     hub.call("POST", f"/v1/incidents/{declared['id']}/state", json={"state": "concluded"})
+    eventually(lambda: link(a)["following"] == [], "A stops harvesting for it")
     with pytest.raises(Conflict) as closed:
         a_client.incident_call(
             "POST",

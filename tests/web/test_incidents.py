@@ -8,15 +8,18 @@ declares and a second one (``beta``) approves.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
+from fireline.bootstrap import migrate
 from fireline.domain import Forbidden, Role
 from fireline.domain.incidents import ActivationType
 from fireline.services.incidents import Actor
+from fireline.settings import Settings
 from fireline.testing.media import encode, random_photo
-from tests.web.support import Api
+from tests.web.support import Api, make_api
 
 PDQ = "f" * 64
 #: PDQ hashes far apart (128 bits and more), so that none folds into another.
@@ -455,3 +458,32 @@ def test_unknown_ids_are_not_found(api: Api, method: str, path: str, body: Json 
     for missing in (999, 0, -1, 2**63, 2**70):
         url = path.replace("{id}", str(missing))
         _error(api.client.request(method, url, json=body, headers=local), 404, code)
+
+
+@pytest.fixture
+def member_api(sqlite_url: str) -> Iterator[Api]:
+    """A member instance of the hub ``hub``, its threads not started (nothing to reach)."""
+    settings = Settings(database_url=sqlite_url, incident_hub="hub", exchange_sync=False)
+    migrate(settings)
+    yield from make_api(settings)
+
+
+def test_the_hub_link_of_a_member_that_has_not_reached_its_hub(member_api: Api) -> None:
+    link = _ok(member_api.client.get("/v1/incidents/hub", headers=member_api.reviewer))
+    assert link == {
+        "hub": "hub",
+        "incidents": [],
+        "following": [],
+        "pending_proposals": 0,
+        "proposals_made": 0,
+        "pending_tallies": 0,
+        "last_error": None,
+        "last_seen_at": None,
+    }
+
+
+def test_an_instance_that_follows_no_hub_has_no_hub_link(api: Api) -> None:
+    # Not taken for an incident id (that would be 422): the route is its own.
+    response = api.client.get("/v1/incidents/hub", headers=api.reviewer)
+    _error(response, 404, "no_incident_hub")
+    assert "FIRELINE_INCIDENT_HUB" in response.json()["error"]["message"]

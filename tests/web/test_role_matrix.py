@@ -63,6 +63,7 @@ ROUTES: dict[tuple[str, str], Permission | None] = {
     ("GET", "/v1/figures"): P.READ_FIGURES,
     # Crisis incidents: reading them, then running them.
     ("GET", "/v1/incidents"): P.READ_INCIDENTS,
+    ("GET", "/v1/incidents/hub"): P.READ_INCIDENTS,
     ("GET", "/v1/incidents/{incident_id}"): P.READ_INCIDENTS,
     ("GET", "/v1/incidents/{incident_id}/timeline"): P.READ_INCIDENTS,
     ("GET", "/v1/incidents/{incident_id}/variants"): P.READ_INCIDENTS,

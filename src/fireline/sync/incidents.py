@@ -5,7 +5,8 @@ bank appears, it subscribes to that bank (as ``<hub>.<bank>``), so its hashes ar
 a push stream of their own, ahead of anything queued for other banks. It is also the
 harvest's sink on a member: tallies are summed per minute and reported (each report
 replaces the last for its minutes, so a retry never double counts) and proposals are
-sent in order, kept and retried while the hub cannot be reached.
+sent in order, kept and retried while the hub cannot be reached. ``status()`` says how
+far all that has caught up (``GET /v1/incidents/hub``).
 """
 
 from __future__ import annotations
@@ -14,13 +15,15 @@ import logging
 import threading
 from collections import deque
 from collections.abc import Callable, Sequence
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
 from fireline.domain import FirelineError, InvalidInput, Signal
 from fireline.domain.incidents import OPEN_STATES, Evidence
 from fireline.services.exchange import ExchangeService
+from fireline.services.incidents import now
+from fireline.services.views import View, time_view
 from fireline.sync.client import PeerClient, PeerUnavailable
 
 log = logging.getLogger("fireline.incidents")
@@ -34,6 +37,60 @@ MAX_BACKOFF = 10.0
 TALLY_MINUTES = 120
 
 
+@dataclass(frozen=True)
+class HubIncident:
+    """One of the hub's incidents as this member last saw it."""
+
+    id: int
+    state: str
+    bank: str | None
+
+
+@dataclass(frozen=True)
+class FollowedIncident:
+    """An open incident whose bank this member has locally, so its uploads are harvested."""
+
+    incident: int
+    bank: str
+
+
+@dataclass(frozen=True)
+class HubLink:
+    """How far a member's link to its hub's incidents has caught up.
+
+    Caught up means: the listing was read (``last_seen_at``), every open incident with a
+    bank is followed, nothing waits to be sent and no error stands.
+    """
+
+    hub: str
+    incidents: tuple[HubIncident, ...]
+    following: tuple[FollowedIncident, ...]
+    #: Proposals not yet answered by the hub, the one being sent included.
+    pending_proposals: int
+    #: Proposals made since this server started (a counter: compare two readings to learn
+    #: whether something proposed in between).
+    proposals_made: int
+    #: Minutes of tallies counted and not yet reported, those being sent included.
+    pending_tallies: int
+    #: The latest error of following or reporting not since followed by a success of it.
+    last_error: str | None
+    last_seen_at: datetime | None
+
+
+def hub_link_view(link: HubLink) -> View:
+    """A HubLink as JSON: the API's and any ``--json``'s shape."""
+    return {
+        "hub": link.hub,
+        "incidents": [asdict(i) for i in link.incidents],
+        "following": [asdict(f) for f in link.following],
+        "pending_proposals": link.pending_proposals,
+        "proposals_made": link.proposals_made,
+        "pending_tallies": link.pending_tallies,
+        "last_error": link.last_error,
+        "last_seen_at": time_view(link.last_seen_at),
+    }
+
+
 class HubIncidents:
     """Follows the incidents of the peer ``hub`` (implements HarvestSink)."""
 
@@ -43,19 +100,29 @@ class HubIncidents:
         exchange: ExchangeService,
         hub: str,
         bank_ids: Callable[[Sequence[str]], dict[str, int]],
+        clock: Callable[[], datetime] = now,
     ) -> None:
         self.exchange = exchange
         self.hub = hub
         self.bank_ids = bank_ids
+        self.clock = clock
         self._lock = threading.Lock()
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._token = ""
         self._listing: list[dict[str, Any]] = []
         self._open: dict[int, int] = {}
+        self._seen: tuple[HubIncident, ...] = ()
+        self._following: tuple[FollowedIncident, ...] = ()
+        self._seen_at: datetime | None = None
         self._tallies: dict[tuple[int, datetime], list[int]] = {}
         self._dirty: set[tuple[int, datetime]] = set()
+        #: Minutes taken out of ``_dirty`` by the flush under way and not yet reported.
+        self._sending: set[tuple[int, datetime]] = set()
+        #: The standing error of "follow" and of "send": when, and its message.
+        self._errors: dict[str, tuple[datetime, str]] = {}
         self._proposals: deque[tuple[int, tuple[Signal, ...], list[Evidence]]] = deque()
+        self._proposals_made = 0
         self._threads: list[threading.Thread] = []
 
     def local_bank(self, bank: str) -> str:
@@ -84,6 +151,7 @@ class HubIncidents:
                 self._proposals.popleft()
                 log.warning("incidents: too many proposals waiting for %s; dropped one", self.hub)
             self._proposals.append((incident_id, signals, evidence))
+            self._proposals_made += 1
         self._wake.set()
 
     # -- following --------------------------------------------------------------------------
@@ -93,23 +161,60 @@ class HubIncidents:
         with self._lock:
             return list(self._listing)
 
+    def status(self) -> HubLink:
+        """How far following and reporting have caught up, as of now."""
+        with self._lock:
+            errors = sorted(self._errors.values())
+            return HubLink(
+                hub=self.hub,
+                incidents=self._seen,
+                following=self._following,
+                pending_proposals=len(self._proposals),
+                proposals_made=self._proposals_made,
+                pending_tallies=len(self._dirty | self._sending),
+                last_error=errors[-1][1] if errors else None,
+                last_seen_at=self._seen_at,
+            )
+
     def refresh(self, *, wait: float = 0) -> None:
         """Read the hub's incidents (waiting up to ``wait`` s for a change) and follow the
         banks of those that have one."""
-        with self._client() as client:
-            answer = client.incidents(known=self._token, wait=wait)
-        listing = list(answer.get("incidents", []))
-        self._follow_banks(listing)
-        names = {
-            self.local_bank(i["bank"]): int(i["id"])
-            for i in listing
-            if i.get("bank") and i.get("state") in {str(s) for s in OPEN_STATES}
-        }
-        ids = self.bank_ids(sorted(names))
+        try:
+            with self._client() as client:
+                answer = client.incidents(known=self._token, wait=wait)
+            listing = list(answer.get("incidents", []))
+            seen = tuple(
+                HubIncident(id=int(i["id"]), state=str(i["state"]), bank=i.get("bank") or None)
+                for i in listing
+            )
+            self._follow_banks(listing)
+            names = {
+                self.local_bank(i["bank"]): int(i["id"])
+                for i in listing
+                if i.get("bank") and i.get("state") in {str(s) for s in OPEN_STATES}
+            }
+            ids = self.bank_ids(sorted(names))
+        except Exception as exc:
+            self._failed("follow", exc)
+            raise
         with self._lock:
             self._token = str(answer.get("token", ""))
             self._listing = listing
+            self._seen = seen
             self._open = {ids[name]: names[name] for name in names if name in ids}
+            self._following = tuple(
+                sorted(
+                    (FollowedIncident(incident=names[name], bank=name) for name in ids),
+                    key=lambda f: f.incident,
+                )
+            )
+            self._seen_at = self.clock()
+            self._errors.pop("follow", None)
+
+    def _failed(self, step: str, exc: Exception) -> None:
+        message = exc.message if isinstance(exc, FirelineError) else f"{type(exc).__name__}: {exc}"
+        with self._lock:
+            self._errors[step] = (self.clock(), message)
 
     def _follow_banks(self, listing: list[dict[str, Any]]) -> None:
         followed = {s.remote_bank for s in self.exchange.subscriptions() if s.peer == self.hub}
@@ -124,6 +229,7 @@ class HubIncidents:
         with self._lock:
             dirty = sorted(self._dirty)
             self._dirty.clear()
+            self._sending = set(dirty)
             reports: dict[int, list[dict[str, Any]]] = {}
             for incident_id, minute in dirty:
                 matched, blocked = self._tallies[(incident_id, minute)]
@@ -135,6 +241,8 @@ class HubIncidents:
                 for incident_id, rows in reports.items():
                     client.incident_call("POST", f"/{incident_id}/tallies", {"tallies": rows})
                     reports[incident_id] = []
+                    with self._lock:
+                        self._sending -= {key for key in dirty if key[0] == incident_id}
                 while True:
                     with self._lock:
                         if not self._proposals:
@@ -146,20 +254,27 @@ class HubIncidents:
                             f"/{incident_id}/variants",
                             {
                                 "signals": [asdict(s) for s in signals],
-                                "evidence": [_evidence(e) for e in evidence],
+                                "evidence": [evidence_json(e) for e in evidence],
                             },
                         )
                     except PeerUnavailable:
                         raise
                     except FirelineError as exc:  # refused (concluded, malformed): not retried
                         log.info("incidents: %s refused a proposal: %s", self.hub, exc.message)
-                    with self._lock:
+                    with self._lock:  # only now: until it is answered, it is pending
                         self._proposals.popleft()
+        except Exception as exc:
+            self._failed("send", exc)
+            raise
+        else:
+            with self._lock:
+                self._errors.pop("send", None)
         finally:
             with self._lock:  # what was not sent goes again next time
                 for incident_id, rows in reports.items():
                     for row in rows:
                         self._dirty.add((incident_id, datetime.fromisoformat(row["minute"])))
+                self._sending.clear()
                 self._forget_old_tallies()
 
     def _forget_old_tallies(self) -> None:
@@ -227,7 +342,16 @@ def hub_client(exchange: ExchangeService, hub: str) -> PeerClient:
     return PeerClient(peer.url, exchange.key, max_batch_bytes=exchange.max_batch_bytes)
 
 
-def _evidence(item: Evidence) -> dict[str, Any]:
+#: Evidence fields holding seconds: sent as decimal strings, since a signed body has no
+#: floating-point numbers (their text is not canonical).
+_SECONDS = ("query_start", "query_end", "reference_start", "reference_end")
+
+
+def evidence_json(item: Evidence) -> dict[str, Any]:
+    """The evidence as the hub's proposal route takes it (segment times to the ms)."""
     found = asdict(item)
     found.pop("org")  # the hub knows who we are
+    for name in _SECONDS:
+        if found[name] is not None:
+            found[name] = f"{found[name]:.3f}"
     return found

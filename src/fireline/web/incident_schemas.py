@@ -29,6 +29,7 @@ from fireline.services.incident_views import (
     proposal_view,
     variant_view,
 )
+from fireline.sync.incidents import HubLink, hub_link_view
 from fireline.web.schemas import EntriesCreated, SignalIn, SignalPublic
 
 # Generous bounds against abuse; the service enforces the real limits with clear codes.
@@ -247,3 +248,39 @@ class IncidentLivePublic(BaseModel):
     variants_over_time: list[VariantsMinutePublic]
     members: list[MemberTallyPublic]
     per_minute: list[MinuteTallyPublic]
+
+
+class HubIncidentPublic(BaseModel):
+    id: int
+    state: str = Field(description="As the hub said: proposed, active, monitoring...")
+    bank: str | None = Field(description="The incident's bank at the hub, once active.")
+
+
+class HubFollowingPublic(BaseModel):
+    incident: int
+    bank: str = Field(description="The local bank its hashes arrive in: <hub>.<bank>.")
+
+
+class IncidentHubPublic(BaseModel):
+    """A member's link to its hub's incidents: caught up when the listing was read, no
+    error stands and nothing is pending."""
+
+    hub: str = Field(description="The hub's peer name (FIRELINE_INCIDENT_HUB).")
+    incidents: list[HubIncidentPublic] = Field(description="The hub's incidents, last seen.")
+    following: list[HubFollowingPublic] = Field(
+        description="Open incidents whose bank is here: their uploads are harvested."
+    )
+    pending_proposals: int = Field(description="Variant proposals the hub has not answered.")
+    proposals_made: int = Field(
+        description="Variant proposals made since the server started: two readings tell "
+        "whether an upload in between proposed one."
+    )
+    pending_tallies: int = Field(description="Minutes of tallies not yet reported.")
+    last_error: str | None = Field(
+        description="The latest error of following or reporting, until that one succeeds again."
+    )
+    last_seen_at: datetime | None = Field(description="When the hub's incidents were last read.")
+
+    @classmethod
+    def from_domain(cls, link: HubLink) -> IncidentHubPublic:
+        return cls.model_validate(hub_link_view(link))

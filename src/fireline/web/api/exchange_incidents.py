@@ -62,10 +62,11 @@ class EvidenceIn(BaseModel):
     entry_uid: str | None = Field(None, max_length=64)
     distance: int = Field(ge=0, le=1_000_000)
     threshold: int = Field(ge=0, le=1_000_000)
-    query_start: float | None = None
-    query_end: float | None = None
-    reference_start: float | None = None
-    reference_end: float | None = None
+    # Seconds, as decimal strings ("12.500"): a signed body holds no floating-point numbers.
+    query_start: float | None = Field(None, ge=0)
+    query_end: float | None = Field(None, ge=0)
+    reference_start: float | None = Field(None, ge=0)
+    reference_end: float | None = Field(None, ge=0)
 
 
 class PeerProposal(BaseModel):

@@ -14,12 +14,13 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from fireline.bootstrap import Container
-from fireline.domain import ApiKey, Signal
+from fireline.domain import ApiKey, NotFound, Signal
 from fireline.domain.incidents import IncidentState, VariantState
 from fireline.services import parse_content_type, parse_signal
 from fireline.services.incident_report import Audience
 from fireline.services.incident_variants import Outcome
 from fireline.services.incidents import Actor
+from fireline.sync.incidents import HubIncidents
 from fireline.web.bodies import (
     content_type_query,
     dual_body,
@@ -35,6 +36,7 @@ from fireline.web.incident_schemas import (
     IncidentEventsPublic,
     IncidentHashesCreate,
     IncidentHashesCreated,
+    IncidentHubPublic,
     IncidentLivePublic,
     IncidentPublic,
     IncidentsPublic,
@@ -102,6 +104,20 @@ def list_incidents(
 ) -> IncidentsPublic:
     incidents = container.incidents.all(states=state, limit=limit)
     return IncidentsPublic(incidents=[IncidentPublic.from_domain(i) for i in incidents])
+
+
+# Declared before /incidents/{incident_id}, which would take "hub" for an id.
+@router.get("/incidents/hub", response_model=IncidentHubPublic, responses=_ERRORS)
+def incident_hub(container: ContainerDep, _key: ReadIncidentsKey) -> IncidentHubPublic:
+    """On a member: whether its link to the hub's incidents has caught up (listing read,
+    their banks followed, proposals and tallies sent). 404 ``no_incident_hub`` elsewhere."""
+    sink = container.harvester.sink
+    if not isinstance(sink, HubIncidents):
+        raise NotFound(
+            "this instance follows no incident hub (FIRELINE_INCIDENT_HUB is not set)",
+            code="no_incident_hub",
+        )
+    return IncidentHubPublic.from_domain(sink.status())
 
 
 @router.get("/incidents/{incident_id}", response_model=IncidentPublic, responses=_ERRORS)
