@@ -37,8 +37,9 @@ from pathlib import Path
 import av
 import numpy as np
 import numpy.typing as npt
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image
 
+from fireline.testing.edits import WORDS, Captions, ScreenRecording, resampled
 from fireline.testing.media import random_photo, synthetic_frame
 
 Pixels = npt.NDArray[np.uint8]
@@ -51,44 +52,6 @@ Samples = npt.NDArray[np.float32]
 SAMPLE_RATE = 22_050
 #: Where ``desktop-base`` keeps raster backgrounds (its wallpapers proper are SVG).
 DEBIAN_IMAGES = ("/usr/share/desktop-base/*/grub/*.png", "/usr/share/desktop-base/*/login/*.jpg")
-#: Benign words for captions and narration.
-WORDS = (
-    "river",
-    "mountain",
-    "garden",
-    "morning",
-    "harbour",
-    "lantern",
-    "meadow",
-    "orchard",
-    "pebble",
-    "quiet",
-    "ribbon",
-    "saffron",
-    "thunder",
-    "valley",
-    "willow",
-    "amber",
-    "beacon",
-    "canyon",
-    "delta",
-    "ember",
-    "forest",
-    "glacier",
-    "horizon",
-    "island",
-    "jasmine",
-    "kettle",
-    "lagoon",
-    "marble",
-    "nectar",
-    "ocean",
-    "prairie",
-    "quartz",
-    "rain",
-    "summit",
-    "tundra",
-)
 #: Cellular automaton rules with structure (not all white, not all noise).
 CELLAUTO_RULES = (18, 22, 26, 30, 45, 54, 60, 73, 90, 105, 110, 126, 150, 182)
 
@@ -512,17 +475,10 @@ def narration(rng: np.random.Generator, seconds: float) -> Samples | None:
             rate, raw = wav.getframerate(), wav.readframes(wav.getnframes())
     speech = np.frombuffer(raw, dtype="<i2").astype(np.float32) / 32768
     if rate != SAMPLE_RATE:
-        speech = _resampled(speech, SAMPLE_RATE / rate)
+        speech = resampled(speech, SAMPLE_RATE / rate)
     needed = round(seconds * SAMPLE_RATE)
     repeats = needed // max(1, len(speech)) + 1
     return np.tile(speech, repeats)[:needed]
-
-
-def _resampled(samples: Samples, factor: float) -> Samples:
-    """Linear resampling to ``factor`` times as many samples (pitch follows: a tape speed)."""
-    count = max(1, round(len(samples) * factor))
-    positions = np.linspace(0, len(samples) - 1, count)
-    return np.interp(positions, np.arange(len(samples)), samples).astype(np.float32)
 
 
 # -- encoding and decoding -------------------------------------------------------------
@@ -706,11 +662,11 @@ def make_query(spec: QuerySpec) -> tuple[str, Truth, float]:
     elif edit == "speed2x":
         truth = replace(truth, query_end=spec.seconds / 2, speed=2.0)
         pictures = (p for n, p in enumerate(decoded) if n % 2 == 0)
-        clip = None if clip is None else _resampled(clip, 0.5)
+        clip = None if clip is None else resampled(clip, 0.5)
     elif edit == "speed0.5x":
         truth = replace(truth, query_end=spec.seconds * 2, speed=0.5)
         pictures = (q for p in decoded for q in (p, p))
-        clip = None if clip is None else _resampled(clip, 2.0)
+        clip = None if clip is None else resampled(clip, 2.0)
     elif edit == "lowbitrate":
         pictures = decoded
         options = {"bit_rate": 150_000}
@@ -723,9 +679,10 @@ def make_query(spec: QuerySpec) -> tuple[str, Truth, float]:
                 common = min(len(backing), len(clip))
                 clip = 0.6 * backing[:common] + 0.5 * clip[:common]
     elif edit == "screen":
-        pictures = _screen_recording(source, size, rng, fps)
+        # The sound's hiss is drawn before the screen's geometry, as it always was.
         if clip is not None:
             clip = (0.7 * clip + rng.normal(0, 0.02, len(clip))).astype(np.float32)
+        pictures = _screen_recording(source, size, rng, fps)
     elif edit == "compilation":
         return _compilation(spec, decoded, clip, fps, truth)
     else:
@@ -754,31 +711,11 @@ def _letterboxed(pixels: Pixels, size: tuple[int, int]) -> Pixels:
     return canvas
 
 
-def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
-    try:
-        return ImageFont.load_default(size=size)
-    except (OSError, TypeError):  # Pillow without FreeType: the small bitmap font
-        return ImageFont.load_default()
-
-
 def _captioned(source: Iterable[Pixels], rng: np.random.Generator, fps: int) -> Iterator[Pixels]:
     """A caption band over the lower fifth, new words every 4 s, and a corner watermark."""
-    font, small = _font(26), _font(16)
-    lines = [" ".join(rng.choice(WORDS, 5)).upper() for _ in range(200)]
-    mark = "@" + str(rng.choice(WORDS)) + str(int(rng.integers(10, 99)))
-    overlay: tuple[int, Image.Image] | None = None
+    captions = Captions(rng)
     for n, pixels in enumerate(source):
-        image = Image.fromarray(pixels).convert("RGBA")
-        line = (n // (4 * fps)) % len(lines)
-        if overlay is None or overlay[0] != line:
-            band = Image.new("RGBA", image.size, (0, 0, 0, 0))
-            draw = ImageDraw.Draw(band)
-            height = image.height
-            draw.rectangle((0, int(height * 0.8), image.width, height), fill=(0, 0, 0, 150))
-            draw.text((16, int(height * 0.83)), lines[line], font=font)
-            draw.text((image.width - 150, 10), mark, font=small, fill=(255, 255, 255, 180))
-            overlay = (line, band)
-        yield np.asarray(Image.alpha_composite(image, overlay[1]).convert("RGB"))
+        yield np.asarray(captions(Image.fromarray(pixels), n / fps))
 
 
 def _picture_in_picture(
@@ -801,59 +738,13 @@ def _picture_in_picture(
         yield out
 
 
-def _perspective_coefficients(
-    source: list[tuple[float, float]], target: list[tuple[float, float]]
-) -> list[float]:
-    """PIL's 8 coefficients mapping output (target) pixels back to input (source) pixels."""
-    rows, values = [], []
-    for (x, y), (u, v) in zip(target, source, strict=True):
-        rows.append([x, y, 1, 0, 0, 0, -u * x, -u * y])
-        rows.append([0, 0, 0, x, y, 1, -v * x, -v * y])
-        values.extend([u, v])
-    solution = np.linalg.solve(np.asarray(rows, dtype=np.float64), np.asarray(values))
-    return [float(c) for c in solution]
-
-
 def _screen_recording(
     source: Iterable[Pixels], size: tuple[int, int], rng: np.random.Generator, fps: int
 ) -> Iterator[Pixels]:
-    """A phone filming a monitor: keystone perspective with a little shake, a dim room
-    around it, moiré from the screen's pixel grid, a lower camera resolution scaled back
-    up (which also blurs), dimmer contrast and sensor noise."""
-    width, height = size
-    camera = (_even(width * 0.75), _even(height * 0.75))
-    cw, ch = camera
-    base = [
-        (cw * rng.uniform(0.05, 0.10), ch * rng.uniform(0.05, 0.12)),
-        (cw * rng.uniform(0.90, 0.95), ch * rng.uniform(0.04, 0.09)),
-        (cw * rng.uniform(0.91, 0.96), ch * rng.uniform(0.89, 0.95)),
-        (cw * rng.uniform(0.04, 0.09), ch * rng.uniform(0.87, 0.94)),
-    ]
-    ys, xs = np.mgrid[0:ch, 0:cw].astype(np.float32)
-    angle = rng.uniform(-0.3, 0.3)
-    period = rng.uniform(2.2, 2.8)  # near the camera's Nyquist limit: the beat is moiré
-    wave = np.sin(2 * np.pi * (xs * math.cos(angle) + ys * math.sin(angle)) / period)
-    gain = rng.uniform(0.8, 0.92)
-    # Brightness scale and moiré in one 8.8 fixed-point factor per pixel.
-    grating = np.round(256 * gain * (1 + 0.12 * wave)).astype(np.uint16)[:, :, np.newaxis]
-    noise = [rng.integers(-6, 7, (ch, cw, 3), dtype=np.int16) for _ in range(7)]
-    corners = [(0, 0), (width, 0), (width, height), (0, height)]
+    """A phone filming a monitor (``ScreenRecording``), frame by frame."""
+    screen = ScreenRecording(size, rng, camera_fps=fps)
     for n, pixels in enumerate(source):
-        t = n / fps
-        shake = [
-            (x + 2 * math.sin(1.3 * t + k), y + 2 * math.cos(1.1 * t + 2 * k))
-            for k, (x, y) in enumerate(base)
-        ]
-        warped = Image.fromarray(pixels).transform(
-            camera,
-            Image.Transform.PERSPECTIVE,
-            _perspective_coefficients(corners, shake),
-            Image.Resampling.NEAREST,
-            fillcolor=(28, 26, 30),
-        )
-        lit = (np.asarray(warped, dtype=np.uint16) * grating) >> 8
-        shot = np.clip(lit.astype(np.int16) + 10 + noise[n % len(noise)], 0, 255).astype(np.uint8)
-        yield np.asarray(Image.fromarray(shot).resize(size, Image.Resampling.BILINEAR))
+        yield np.asarray(screen(Image.fromarray(pixels), n / fps))
 
 
 def _compilation(

@@ -2,10 +2,22 @@
 
 Plugin authors use these too: a new signal type's tests subclass
 ``SignalTypeContract`` and hash images from ``random_photo`` and videos from
-``synthetic_video``.
+``synthetic_video``. ``livestream``, ``benign_video`` and ``edit`` make videos with sound
+and the edited copies re-uploaders make of them.
 """
 
 from fireline.testing.contract import SignalTypeContract, flip_bits, random_hex
+from fireline.testing.edits import (
+    EDIT_NAMES,
+    SAMPLE_RATE,
+    Captions,
+    Media,
+    ScreenRecording,
+    benign_video,
+    edit,
+    livestream,
+    render_media,
+)
 from fireline.testing.media import (
     EDIT_KINDS,
     EditKind,
@@ -28,21 +40,30 @@ from fireline.testing.media import (
 
 __all__ = [
     "EDIT_KINDS",
+    "EDIT_NAMES",
+    "SAMPLE_RATE",
+    "Captions",
     "EditKind",
     "ImageFormat",
+    "Media",
+    "ScreenRecording",
     "SignalTypeContract",
     "VideoBorder",
     "audio_only",
+    "benign_video",
     "decode",
+    "edit",
     "edited",
     "empty_video",
     "encode",
     "flat_image",
     "flip_bits",
+    "livestream",
     "long_video",
     "png_bomb",
     "random_hex",
     "random_photo",
+    "render_media",
     "synthetic_frame",
     "synthetic_video",
     "truncated_jpeg",

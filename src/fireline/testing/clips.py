@@ -14,9 +14,10 @@ from dataclasses import dataclass
 
 import av
 import numpy as np
+import numpy.typing as npt
 from PIL import Image, ImageOps
 
-from fireline.testing.media import synthetic_frame
+from fireline.testing.media import MUSIC_RATE, _audio_stream, _encode_audio, synthetic_frame
 
 #: A picture as a function of time (seconds from the clip's start).
 Picture = Callable[[float], Image.Image]
@@ -40,8 +41,13 @@ def excerpt(clip: Clip, start: float, seconds: float, *, speed: float = 1.0) -> 
     return Clip(lambda t: clip.picture(start + speed * t), seconds / speed)
 
 
+def transformed(clip: Clip, change: Callable[[Image.Image, float], Image.Image]) -> Clip:
+    """Every picture of the clip changed by ``change(picture, t)``; as long as the clip."""
+    return Clip(lambda t: change(clip.picture(t), t), clip.seconds)
+
+
 def mirrored(clip: Clip) -> Clip:
-    return Clip(lambda t: ImageOps.mirror(clip.picture(t)), clip.seconds)
+    return transformed(clip, lambda image, _: ImageOps.mirror(image))
 
 
 def letterboxed(clip: Clip, fraction: float = 0.75) -> Clip:
@@ -98,8 +104,20 @@ def concatenated(clips: Sequence[Clip]) -> Clip:
     return Clip(picture, float(starts[-1]))
 
 
-def render(clip: Clip, *, fps: int = 2, container: str = "mp4", crf: int = 23) -> bytes:
-    """Encode the clip with libx264 at ``fps`` frames per second."""
+def render(
+    clip: Clip,
+    *,
+    fps: int = 2,
+    container: str = "mp4",
+    crf: int = 23,
+    sound: npt.NDArray[np.float32] | None = None,
+    rate: int = MUSIC_RATE,
+) -> bytes:
+    """Encode the clip with libx264 at ``fps`` frames per second: the same bytes each time.
+
+    ``sound`` (mono samples at ``rate``) is encoded with AAC beside the picture; every
+    picture must have the first one's size.
+    """
     out = io.BytesIO()
     first = clip.picture(0.0)
     with av.open(out, mode="w", format=container, options={"fflags": "+bitexact"}) as output:
@@ -107,10 +125,24 @@ def render(clip: Clip, *, fps: int = 2, container: str = "mp4", crf: int = 23) -
         assert isinstance(stream, av.VideoStream)
         stream.width, stream.height, stream.pix_fmt = first.size[0], first.size[1], "yuv420p"
         stream.codec_context.thread_count = 1
-        stream.options = {"crf": str(crf), "preset": "veryfast"}
+        # x264's macroblock-tree rate control gives other bytes now and then for the same
+        # frames (seen with its AVX-512 code); without it, on one thread, they never vary.
+        stream.options = {
+            "crf": str(crf),
+            "preset": "veryfast",
+            "x264-params": "threads=1:mbtree=0",
+        }
+        audio = None
+        if sound is not None:
+            audio = _audio_stream(output, "aac", rate, 64_000, False)
+            # FFmpeg's default AAC search is slow; fingerprints need no more than this.
+            audio.options = {"aac_coder": "fast"}
         for n in range(round(clip.seconds * fps)):
-            image = clip.picture(n / fps).convert("RGB")
-            frame = av.VideoFrame.from_ndarray(np.asarray(image, dtype=np.uint8), format="rgb24")
-            output.mux(stream.encode(frame))
+            image = first if n == 0 else clip.picture(n / fps)
+            pixels = np.asarray(image.convert("RGB"), dtype=np.uint8)
+            output.mux(stream.encode(av.VideoFrame.from_ndarray(pixels, format="rgb24")))
         output.mux(stream.encode(None))
+        if audio is not None and sound is not None:
+            # The muxer interleaves the two streams' packets by time.
+            _encode_audio(output, audio, sound, rate)
     return out.getvalue()

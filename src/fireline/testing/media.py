@@ -222,7 +222,7 @@ def synthetic_frame(
     return _scene(seed, scene, size, scene_seconds).crop((dx, dy, dx + width, dy + height))
 
 
-@functools.lru_cache(maxsize=8)
+@functools.lru_cache(maxsize=128)
 def _scene(seed: int, scene: int, size: tuple[int, int], scene_seconds: float) -> Image.Image:
     # Cached: every frame of a scene is cut from the same canvas (crop copies it).
     margin_x = int(PAN_PER_SECOND[0] * scene_seconds) + 1
