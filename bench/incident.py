@@ -31,21 +31,17 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import machine, random_hashes, write_report
-from bench.network import POLL, admit_members, call, database_url, start_instances, wait_match
+from bench.network import (
+    POLL,
+    admin_client,
+    admit_members,
+    call,
+    instance_key,
+    start_instances,
+    wait_match,
+)
 
-from fireline.exchange import InstanceKey
-from fireline.store.sql import SqlStore
 from fireline.sync.client import PeerClient
-
-
-def _secret(root: Path, name: str) -> bytes:
-    store = SqlStore(database_url(root, name))
-    try:
-        secret = store.exchange.identity()
-    finally:
-        store.close()
-    assert secret is not None
-    return secret
 
 
 def _wait_following(base: str, bank: str, t0: float, timeout: float = 30.0) -> float:
@@ -90,12 +86,11 @@ def main() -> None:
         member_env = {"FIRELINE_INCIDENT_QUORUM": "2", "FIRELINE_INCIDENT_HUB": "hub"}
         env = {"hub": {"FIRELINE_INCIDENT_QUORUM": "2"}, **{n: member_env for n in names}}
         servers = start_instances(root, ["hub", *names], stack, env)
-        client = httpx.Client(timeout=30)
+        client = admin_client()
         hub = servers["hub"].base_url
         admit_members(client, hub, {n: servers[n].base_url for n in names})
         first, second = (
-            PeerClient(hub, InstanceKey(_secret(root, n)), max_batch_bytes=1 << 24)
-            for n in names[:2]
+            PeerClient(hub, instance_key(root, n), max_batch_bytes=1 << 24) for n in names[:2]
         )
         incident = first.incident_call(
             "POST", "", {"title": "bench", "activation": "perpetrator_content"}

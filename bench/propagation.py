@@ -24,13 +24,12 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from pathlib import Path
 
-import httpx
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import machine, random_hashes, write_report
-from bench.network import admit_members, call, start_instances, wait_match
+from bench.network import admin_client, admit_members, call, start_instances, wait_match
 
 
 def main() -> None:
@@ -47,7 +46,7 @@ def main() -> None:
         started = time.perf_counter()
         servers = start_instances(root, ["hub", *names], stack, {})
         print(f"started {len(servers)} instances in {time.perf_counter() - started:.1f} s")
-        client = httpx.Client(timeout=30)
+        client = admin_client()
         hub = servers["hub"].base_url
         call(client, hub, "POST", "/v1/banks", json={"name": "tvec", "sharing": "members"})
         admit_members(client, hub, {n: servers[n].base_url for n in names}, subscribe="tvec")

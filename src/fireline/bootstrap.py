@@ -112,13 +112,10 @@ def _make_sqlite_dir(url: str) -> None:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
 
 
-def build(settings: Settings | None = None, *, store: Store | None = None) -> Container:
-    """Wire stores, registry and services from settings."""
-    settings = settings or Settings()
-    store = store or open_store(settings)
-    registry = SignalRegistry.from_entry_points()
-    hashing = HashingService(
-        registry=registry,
+def hashing_service(settings: Settings, registry: SignalRegistry | None = None) -> HashingService:
+    """The hashing an instance with these settings does (what ``build`` wires in)."""
+    return HashingService(
+        registry=registry or SignalRegistry.from_entry_points(),
         limits=MediaLimits(
             max_bytes=settings.max_upload_bytes,
             max_pixels=settings.max_image_pixels,
@@ -127,6 +124,14 @@ def build(settings: Settings | None = None, *, store: Store | None = None) -> Co
         ),
         video_frames_per_second=settings.video_frames_per_second,
     )
+
+
+def build(settings: Settings | None = None, *, store: Store | None = None) -> Container:
+    """Wire stores, registry and services from settings."""
+    settings = settings or Settings()
+    store = store or open_store(settings)
+    registry = SignalRegistry.from_entry_points()
+    hashing = hashing_service(settings, registry)
     matcher = Matcher(
         store=store.banks,
         registry=registry,

@@ -25,6 +25,7 @@ from fireline.cli.matching import match_command
 from fireline.cli.orgs import app as org_app
 from fireline.cli.output import emit_error
 from fireline.cli.serve import serve_command
+from fireline.cli.simulate import app as simulate_app
 from fireline.cli.watch import watch_command
 from fireline.domain import FirelineError
 
@@ -78,6 +79,7 @@ app.command("watch")(watch_command)
 app.add_typer(bank_app, name="bank")
 app.add_typer(key_app, name="key")
 app.add_typer(org_app, name="org")
+app.add_typer(simulate_app, name="simulate")
 app.add_typer(audit_app, name="audit")
 app.add_typer(db_app, name="db")
 app.add_typer(exchange_app, name="exchange")

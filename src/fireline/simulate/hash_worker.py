@@ -1,0 +1,29 @@
+"""A media worker of ``build_catalogue``: renders and hashes the items named on stdin.
+
+Reads ``{"params": ..., "items": [...], "keys": [...]}`` (JSON) and writes one JSON line per item,
+``{"key": ..., "signals": [[type, value, quality], ...]}``, hashing as a server with this
+environment's settings would. Run as ``python -m fireline.simulate.hash_worker``.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from fireline.bootstrap import hashing_service
+from fireline.settings import Settings
+from fireline.simulate.catalogue import hash_item, scenario_from_json
+
+
+def main() -> None:
+    request = json.loads(sys.stdin.read())
+    scenario = scenario_from_json(request)
+    hashing = hashing_service(Settings())
+    for key in request["keys"]:
+        found = [[s.signal_type, s.value, s.quality] for s in hash_item(scenario, key, hashing)]
+        sys.stdout.write(json.dumps({"key": key, "signals": found}) + "\n")
+        sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
