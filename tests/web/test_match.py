@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from fireline.bootstrap import hashing_service
+from fireline.settings import Settings
 from fireline.testing.media import edited, encode, flat_image, random_photo
 from tests.web.support import Api
 
@@ -53,6 +55,49 @@ def test_a_mirrored_copy_matches_through_dihedral_hashes(api: Api) -> None:
     matches = _match(api, mirrored)["matches"]
     assert matches and matches[0]["transform"] != "original"  # type: ignore[index]
     assert _match(api, mirrored, "?dihedral=false")["matched"] is False
+
+
+def _hashed_with_variants(data: bytes) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
+    """What a client hashing on its side sends: signals, and transformed copies' hashes."""
+    hashed = hashing_service(Settings(database_url="memory://")).hash_content(data, variants=True)
+    signals = [{"signal_type": s.signal_type, "value": s.value} for s in hashed.signals]
+    transforms = [
+        {"signal_type": s.signal_type, "value": s.value, "transform": name}
+        for by_name in hashed.variants.values()
+        for name, s in by_name.items()
+        if name != "original"
+    ]
+    return signals, transforms
+
+
+def test_signals_with_transformed_hashes_match_like_the_file(api: Api) -> None:
+    _bank_photo(api, "b", 3)
+    signals, transforms = _hashed_with_variants(encode(edited(random_photo(3), "mirror")))
+    plain = api.client.post("/v1/match", json={"signals": signals}, headers=api.matcher)
+    assert plain.json()["matched"] is False
+    body = {"signals": signals, "transforms": transforms}
+    found = api.client.post("/v1/match", json=body, headers=api.matcher).json()
+    assert found["matched"] is True
+    assert {m["transform"] for m in found["matches"]} - {"original"}
+    # The upload's own signals are what the answer (and any harvest) keeps.
+    assert [s["value"] for s in found["signals"]] == [s["value"] for s in signals]
+
+
+@pytest.mark.parametrize(
+    ("transforms", "signals"),
+    [
+        ([{"signal_type": "pdq", "value": "0f" * 32, "transform": "mirror"}], "md5"),
+        ([{"signal_type": "pdq", "value": "0f" * 32, "transform": "original"}], "pdq"),
+    ],
+)
+def test_a_transformed_hash_needs_its_original(
+    api: Api, transforms: list[dict[str, str]], signals: str
+) -> None:
+    value = "0f" * 32 if signals == "pdq" else "0" * 32
+    body = {"signals": [{"signal_type": signals, "value": value}], "transforms": transforms}
+    response = api.client.post("/v1/match", json=body, headers=api.matcher)
+    assert response.status_code == 422, response.text
+    assert response.json()["error"]["code"] == "transform_without_original"
 
 
 def test_an_unrelated_photo_does_not_match(api: Api) -> None:

@@ -72,14 +72,38 @@ class Matcher:
             return self._seq
 
     def match_signals(
-        self, signals: Sequence[Signal], *, banks: Sequence[str] | None = None
+        self,
+        signals: Sequence[Signal],
+        *,
+        banks: Sequence[str] | None = None,
+        transformed: Sequence[tuple[Signal, str]] = (),
     ) -> MatchResult:
-        """Match canonical signals (see services.signals_in.parse_signal)."""
-        if len(signals) > MAX_SIGNALS_PER_QUERY:
+        """Match canonical signals (see services.signals_in.parse_signal).
+
+        ``transformed`` holds hashes of transformed copies (signal, transform name), as
+        ``match_content`` computes them from a file: each matches as that transform of the
+        signal of its type, which must be among ``signals``. The result's signals, and so
+        any variant harvested from it, are ``signals`` alone.
+        """
+        if len(signals) + len(transformed) > MAX_SIGNALS_PER_QUERY:
             raise InvalidInput(
                 f"at most {MAX_SIGNALS_PER_QUERY} signals per query", code="too_many_signals"
             )
+        originals = {s.signal_type: s for s in reversed(signals)}
         queries = [(s, "original", s) for s in signals]
+        for signal, transform in transformed:
+            original = originals.get(signal.signal_type)
+            if original is None:
+                raise InvalidInput(
+                    f"a transformed {signal.signal_type} hash needs the {signal.signal_type} "
+                    "hash of the upload itself among the signals",
+                    code="transform_without_original",
+                )
+            if transform == "original":
+                raise InvalidInput(
+                    "a transform cannot be named 'original'", code="transform_without_original"
+                )
+            queries.append((signal, transform, original))
         return self._observed(self._match(tuple(signals), queries, banks=banks))
 
     def match_content(

@@ -15,7 +15,7 @@ import sys
 import threading
 import zlib
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 import numpy as np
@@ -31,9 +31,11 @@ RENDER_FPS = 2
 
 @dataclass(frozen=True, slots=True)
 class Catalogue:
-    """Each item's signals, and which item a signal value belongs to."""
+    """Each item's signals and hashes of its transformed copies (mirrored, insets: what a
+    file upload's matching also tries), and which item a signal value belongs to."""
 
     signals: Mapping[str, tuple[Signal, ...]]
+    transforms: Mapping[str, tuple[tuple[Signal, str], ...]] = field(default_factory=dict)
 
     def owner(self, signals: list[Signal]) -> str | None:
         """The item whose upload gave these signals (a variant's first signals)."""
@@ -61,9 +63,19 @@ def _edit_rng(scenario: Scenario, item: Item, position: int) -> np.random.Genera
     return np.random.default_rng([scenario.params.seed, zlib.crc32(item.key.encode()), position])
 
 
-def hash_item(scenario: Scenario, key: str, hashing: HashingService) -> tuple[Signal, ...]:
+def hash_item(
+    scenario: Scenario, key: str, hashing: HashingService
+) -> tuple[tuple[Signal, ...], tuple[tuple[Signal, str], ...]]:
+    """The item's signals, and its transformed copies' hashes with their transform."""
     video = render_media(media_of(scenario, key), fps=RENDER_FPS)
-    return hashing.hash_content(video).signals
+    hashed = hashing.hash_content(video, variants=True)
+    transforms = tuple(
+        (signal, name)
+        for by_name in hashed.variants.values()
+        for name, signal in sorted(by_name.items())
+        if name != "original"
+    )
+    return hashed.signals, transforms
 
 
 def build_catalogue(
@@ -92,6 +104,7 @@ def build_catalogue(
         if share
     ]
     signals: dict[str, tuple[Signal, ...]] = {}
+    transforms: dict[str, tuple[tuple[Signal, str], ...]] = {}
     try:
         for process, share in zip(processes, shares, strict=False):
             assert process.stdin is not None
@@ -111,6 +124,9 @@ def build_catalogue(
                 continue
             found = json.loads(line)
             signals[found["key"]] = tuple(Signal(*s) for s in found["signals"])
+            transforms[found["key"]] = tuple(
+                (Signal(*t[:3]), str(t[3])) for t in found["transforms"]
+            )
             if progress is not None:
                 progress(found["key"])
     finally:
@@ -120,7 +136,9 @@ def build_catalogue(
     missing = set(keys) - set(signals)
     if missing:
         raise RuntimeError(f"no signals for {len(missing)} items")
-    return Catalogue(signals={k: signals[k] for k in keys})
+    return Catalogue(
+        signals={k: signals[k] for k in keys}, transforms={k: transforms[k] for k in keys}
+    )
 
 
 def _read_lines(process: subprocess.Popen[str], lines: queue.SimpleQueue[str | None]) -> None:

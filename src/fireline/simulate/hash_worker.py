@@ -1,7 +1,8 @@
 """A media worker of ``build_catalogue``: renders and hashes the items named on stdin.
 
 Reads ``{"params": ..., "items": [...], "keys": [...]}`` (JSON) and writes one JSON line per item,
-``{"key": ..., "signals": [[type, value, quality], ...]}``, hashing as a server with this
+``{"key": ..., "signals": [[type, value, quality], ...], "transforms": [[type, value,
+quality, transform], ...]}``, hashing as a server with this
 environment's settings would. Run as ``python -m fireline.simulate.hash_worker``.
 """
 
@@ -20,8 +21,13 @@ def main() -> None:
     scenario = scenario_from_json(request)
     hashing = hashing_service(Settings())
     for key in request["keys"]:
-        found = [[s.signal_type, s.value, s.quality] for s in hash_item(scenario, key, hashing)]
-        sys.stdout.write(json.dumps({"key": key, "signals": found}) + "\n")
+        signals, transforms = hash_item(scenario, key, hashing)
+        found = {
+            "key": key,
+            "signals": [[s.signal_type, s.value, s.quality] for s in signals],
+            "transforms": [[s.signal_type, s.value, s.quality, t] for s, t in transforms],
+        }
+        sys.stdout.write(json.dumps(found) + "\n")
         sys.stdout.flush()
 
 

@@ -178,7 +178,13 @@ class Replay:
     def _upload(self, upload: Upload) -> None:
         member = self.net.members[upload.member]
         item = self.scenario.items[upload.item]
-        body = {"signals": _signals_json(self.catalogue.signals[upload.item])}
+        body = {
+            "signals": _signals_json(self.catalogue.signals[upload.item]),
+            "transforms": [
+                {**_signals_json((signal,))[0], "transform": name}
+                for signal, name in self.catalogue.transforms.get(upload.item, ())
+            ],
+        }
         answer = call(self.net.client, self.net.base(member), "POST", "/v1/match", json=body)
         blocked = bool(answer["matched"])
         self.log.outcomes.append(

@@ -179,8 +179,21 @@ class EntryRetract(_Strict):
     reason: str = ""
 
 
+class TransformedSignalIn(SignalIn):
+    """A hash of a transformed copy of the upload (mirrored, an inset), computed by the
+    client the way a file upload's matching computes it (HashingService with variants)."""
+
+    transform: str = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9_:.,()+-]+$")
+
+
 class MatchRequest(_Strict):
     signals: list[SignalIn] = Field(min_length=1, max_length=1000)
+    transforms: list[TransformedSignalIn] = Field(
+        [],
+        max_length=1000,
+        description="Hashes of transformed copies: each matches as its transform of the "
+        "signal of the same type, as a file upload's mirrored and inset copies do.",
+    )
     banks: list[str] | None = None
 
 

@@ -96,7 +96,21 @@ async def match(
             )
             for s in body.signals
         ]
+        transformed = [
+            (
+                parse_signal(
+                    container.registry,
+                    signal_type=t.signal_type,
+                    value=t.value,
+                    quality=t.quality,
+                ),
+                t.transform,
+            )
+            for t in body.transforms
+        ]
         result = await run_in_threadpool(
-            container.matcher.match_signals, signals, banks=body.banks or bank
+            lambda: container.matcher.match_signals(
+                signals, banks=body.banks or bank, transformed=transformed
+            )
         )
     return MatchesPublic.from_domain(result)
