@@ -71,16 +71,7 @@ DAY = [
 
 
 def _scenario() -> Scenario:
-    uploads = tuple(Upload(m, member, item) for m, member, item, _ in DAY)
-    by_minute: dict[int, list[Upload]] = {}
-    for upload in uploads:
-        by_minute.setdefault(upload.minute, []).append(upload)
-    return Scenario(
-        params=PARAMS,
-        items=ITEMS,
-        uploads=uploads,
-        by_minute={m: tuple(u) for m, u in by_minute.items()},
-    )
+    return Scenario.of(PARAMS, ITEMS, [Upload(m, member, item) for m, member, item, _ in DAY])
 
 
 @pytest.fixture(scope="module")

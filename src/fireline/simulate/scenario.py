@@ -113,6 +113,19 @@ class Scenario:
     uploads: tuple[Upload, ...]
     by_minute: dict[int, tuple[Upload, ...]] = field(repr=False)
 
+    @classmethod
+    def of(cls, params: ReplayParams, items: dict[str, Item], uploads: list[Upload]) -> Scenario:
+        """A scenario of these items and uploads (in minute order)."""
+        by_minute: dict[int, list[Upload]] = {}
+        for upload in uploads:
+            by_minute.setdefault(upload.minute, []).append(upload)
+        return cls(
+            params=params,
+            items=items,
+            uploads=tuple(uploads),
+            by_minute={m: tuple(u) for m, u in by_minute.items()},
+        )
+
     def chain(self, key: str) -> list[Item]:
         """The item's ancestors from the base media down to the item itself."""
         out = [self.items[key]]
@@ -131,15 +144,7 @@ def build_scenario(params: ReplayParams) -> Scenario:
     items = _variants(params, rng)
     items.update(_benign(params, np.random.default_rng([params.seed, 2])))
     uploads = _uploads(params, items, np.random.default_rng([params.seed, 3]))
-    by_minute: dict[int, list[Upload]] = {}
-    for upload in uploads:
-        by_minute.setdefault(upload.minute, []).append(upload)
-    return Scenario(
-        params=params,
-        items=items,
-        uploads=tuple(uploads),
-        by_minute={m: tuple(u) for m, u in by_minute.items()},
-    )
+    return Scenario.of(params, items, uploads)
 
 
 def _variants(params: ReplayParams, rng: np.random.Generator) -> dict[str, Item]:

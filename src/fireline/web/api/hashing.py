@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
 
+from fireline.domain import Signal
 from fireline.services import parse_content_type, parse_signal
 from fireline.web.bodies import (
     content_type_query,
@@ -18,7 +19,7 @@ from fireline.web.bodies import (
     upload_body,
 )
 from fireline.web.deps import ContainerDep, MatchKey
-from fireline.web.schemas import HashPublic, MatchesPublic, MatchRequest, error_responses
+from fireline.web.schemas import HashPublic, MatchesPublic, MatchRequest, SignalIn, error_responses
 
 router = APIRouter(prefix="/v1", tags=["hashing and matching"])
 _ERRORS = error_responses(401, 403, 413, 415, 422)
@@ -87,27 +88,17 @@ async def match(
         )
     else:
         body = await read_json(request, MatchRequest)
-        signals = [
-            parse_signal(
+
+        def parsed(given: SignalIn) -> Signal:
+            return parse_signal(
                 container.registry,
-                signal_type=s.signal_type,
-                value=s.value,
-                quality=s.quality,
+                signal_type=given.signal_type,
+                value=given.value,
+                quality=given.quality,
             )
-            for s in body.signals
-        ]
-        transformed = [
-            (
-                parse_signal(
-                    container.registry,
-                    signal_type=t.signal_type,
-                    value=t.value,
-                    quality=t.quality,
-                ),
-                t.transform,
-            )
-            for t in body.transforms
-        ]
+
+        signals = [parsed(s) for s in body.signals]
+        transformed = [(parsed(t), t.transform) for t in body.transforms]
         result = await run_in_threadpool(
             lambda: container.matcher.match_signals(
                 signals, banks=body.banks or bank, transformed=transformed
