@@ -15,7 +15,7 @@ import sys
 import threading
 import zlib
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
@@ -90,7 +90,7 @@ def build_catalogue(
     keys = sorted(scenario.items)
     shares = [keys[n :: max(1, workers)] for n in range(max(1, workers))]
     request = {
-        "params": params_json(scenario.params),
+        "params": scenario.params.as_json(),
         "items": [asdict(item) for item in scenario.items.values()],
     }
     processes = [
@@ -148,10 +148,6 @@ def _read_lines(process: subprocess.Popen[str], lines: queue.SimpleQueue[str | N
     lines.put(None)
 
 
-def params_json(params: ReplayParams) -> dict[str, Any]:
-    return {f.name: getattr(params, f.name) for f in fields(params)}
-
-
 def scenario_from_json(request: dict[str, Any]) -> Scenario:
     """The items of a scenario sent to a worker (without its uploads)."""
     items = {}
@@ -159,13 +155,5 @@ def scenario_from_json(request: dict[str, Any]) -> Scenario:
         item = Item(**{**given, "edits": tuple(given["edits"])})
         items[item.key] = item
     return Scenario(
-        params=params_from_json(request["params"]), items=items, uploads=(), by_minute={}
+        params=ReplayParams.from_json(request["params"]), items=items, uploads=(), by_minute={}
     )
-
-
-def params_from_json(data: dict[str, Any]) -> ReplayParams:
-    known = {f.name for f in fields(ReplayParams)}
-    given = {k: v for k, v in data.items() if k in known}
-    if "report_delay" in given:
-        given["report_delay"] = tuple(given["report_delay"])
-    return ReplayParams(**given)

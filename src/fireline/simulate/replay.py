@@ -115,6 +115,7 @@ class Replay:
         self._version = 0
         self._quiet: set[tuple[str, int, int]] = set()
         self._made: dict[str, int] = {}
+        self._bodies: dict[str, dict[str, Any]] = {}
         self._report_rng = np.random.default_rng([self.params.seed, 4])
 
     # -- the run ----------------------------------------------------------------------------
@@ -178,14 +179,13 @@ class Replay:
     def _upload(self, upload: Upload) -> None:
         member = self.net.members[upload.member]
         item = self.scenario.items[upload.item]
-        body = {
-            "signals": _signals_json(self.catalogue.signals[upload.item]),
-            "transforms": [
-                {**_signals_json((signal,))[0], "transform": name}
-                for signal, name in self.catalogue.transforms.get(upload.item, ())
-            ],
-        }
-        answer = call(self.net.client, self.net.base(member), "POST", "/v1/match", json=body)
+        answer = call(
+            self.net.client,
+            self.net.base(member),
+            "POST",
+            "/v1/match",
+            json=self._body(upload.item),
+        )
         blocked = bool(answer["matched"])
         self.log.outcomes.append(
             UploadOutcome(upload.minute, upload.member, upload.item, item.tvec, blocked)
@@ -197,6 +197,18 @@ class Replay:
         if self._active and self._proposed_now(upload, member):
             self._converge()
             self._note_proposed(upload.minute)
+
+    def _body(self, key: str) -> dict[str, Any]:
+        """The match request for an upload of ``key`` (built once per item)."""
+        if key not in self._bodies:
+            self._bodies[key] = {
+                "signals": _signals_json(self.catalogue.signals[key]),
+                "transforms": [
+                    {**_signals_json((signal,))[0], "transform": name}
+                    for signal, name in self.catalogue.transforms.get(key, ())
+                ],
+            }
+        return self._bodies[key]
 
     def _due_reports(self, minute: int) -> None:
         due = self._reports.pop(minute, [])

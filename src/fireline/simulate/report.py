@@ -60,10 +60,7 @@ def summarise(scenario: Scenario, log: ReplayLog) -> dict[str, Any]:
     fraction = _fraction(blocked_after, len(after))
     benign_blocked = sum(o.blocked for o in benign)
     return {
-        "params": {
-            **{k: getattr(params, k) for k in params.__dataclass_fields__},
-            "report_delay": list(params.report_delay),
-        },
+        "params": params.as_json(),
         "minutes": {
             "stream": [0, params.stream_minutes],
             "declared": log.declared_minute,

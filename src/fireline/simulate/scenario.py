@@ -11,7 +11,8 @@ decays, as it did in 2019.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
 
 import numpy as np
 
@@ -54,6 +55,18 @@ class ReplayParams:
     @property
     def minutes(self) -> int:
         return round(self.hours * 60)
+
+    def as_json(self) -> dict[str, Any]:
+        return {**asdict(self), "report_delay": list(self.report_delay)}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ReplayParams:
+        """Params from ``as_json`` (unknown keys are ignored)."""
+        known = {f.name for f in fields(cls)}
+        given = {k: v for k, v in data.items() if k in known}
+        if "report_delay" in given:
+            given["report_delay"] = tuple(given["report_delay"])
+        return cls(**given)
 
     def check(self) -> None:
         """ValueError for a replay that cannot run."""
