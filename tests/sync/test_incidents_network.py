@@ -113,10 +113,12 @@ def test_a_crisis_runs_across_the_network(
     assert not a.matches(near)
 
     def waiting() -> list[dict[str, Any]]:
+        # A's polls for `further` above proposed it too, and those proposals may still be
+        # deciding at the hub: only the variant holding `near` is the one looked for.
         found: list[dict[str, Any]] = hub.call(
             "GET", f"/v1/incidents/{declared['id']}/variants?state=proposed"
         )["variants"]
-        return found
+        return [v for v in found if any(s["value"] == near for s in v["signals"])]
 
     eventually(lambda: bool(waiting()), "A's near miss is proposed at the hub")
     (variant,) = waiting()
