@@ -166,7 +166,7 @@ def test_content_type_video_prints_video_md5_and_vpdq(tmp_path: Path) -> None:
     assert (code, err) == (0, "")
     # python-threatexchange's "<type> <value>" lines; the vpdq value is its JSON list.
     lines = dict(line.split(" ", 1) for line in out.splitlines())
-    assert sorted(lines) == ["video_md5", "vpdq"]
+    assert sorted(lines) == ["video_md5", "vorb", "vpdq"]
     assert lines["video_md5"] == hashlib.md5(path.read_bytes()).hexdigest()
     assert [f.timestamp for f in parse_vpdq(lines["vpdq"])] == [0.0, 1.0, 2.0]
 
@@ -184,4 +184,4 @@ def test_a_video_is_told_from_its_header(tmp_path: Path) -> None:
     path.write_bytes(synthetic_video(4, 3.0))
     code, out, _ = run("hash", path)
     assert code == 0
-    assert sorted(line.split(" ")[0] for line in out.splitlines()) == ["video_md5", "vpdq"]
+    assert sorted(line.split(" ")[0] for line in out.splitlines()) == ["video_md5", "vorb", "vpdq"]

@@ -54,7 +54,7 @@ def test_a_video_gives_its_soundtracks_fingerprint_beside_its_pictures() -> None
     hashed = service().hash_content(
         video_with_soundtrack(1, soundtrack()), content_type=ContentType.VIDEO
     )
-    assert {s.signal_type for s in hashed.signals} == {"audio_fp", "video_md5", "vpdq"}
+    assert {s.signal_type for s in hashed.signals} == {"audio_fp", "video_md5", "vorb", "vpdq"}
     audio = encode_audio(soundtrack())
     alone = signal_of(
         service().hash_content(audio, content_type=ContentType.AUDIO).signals, "audio_fp"
@@ -66,13 +66,13 @@ def test_a_video_gives_its_soundtracks_fingerprint_beside_its_pictures() -> None
 
 def test_a_video_with_no_soundtrack_just_has_no_audio_signal() -> None:
     hashed = service().hash_content(synthetic_video(1, 2.0), content_type=ContentType.VIDEO)
-    assert {s.signal_type for s in hashed.signals} == {"video_md5", "vpdq"}
+    assert {s.signal_type for s in hashed.signals} == {"video_md5", "vorb", "vpdq"}
 
 
 def test_a_video_whose_soundtrack_is_too_short_keeps_its_other_signals() -> None:
     short = video_with_soundtrack(2, soundtrack()[: 2 * MUSIC_RATE])
     hashed = service().hash_content(short, content_type=ContentType.VIDEO)
-    assert {s.signal_type for s in hashed.signals} == {"video_md5", "vpdq"}
+    assert {s.signal_type for s in hashed.signals} == {"video_md5", "vorb", "vpdq"}
 
 
 def test_an_audio_file_without_sound_is_refused() -> None:

@@ -32,7 +32,7 @@ def test_variants_are_computed_only_when_asked(
         (ContentType.PHOTO, encode(random_photo(2)), ["md5", "pdq", "sha256"]),
         (ContentType.FILE, b"any bytes at all", ["md5", "sha256"]),
         # video_md5 covers a video's bytes; md5 and sha256 stay photo and file types.
-        (ContentType.VIDEO, synthetic_video(1, 2.0), ["video_md5", "vpdq"]),
+        (ContentType.VIDEO, synthetic_video(1, 2.0), ["video_md5", "vorb", "vpdq"]),
     ],
 )
 def test_signal_types_follow_the_content_type(

@@ -107,13 +107,13 @@ def test_videos_and_photos_match_side_by_side(container: Container) -> None:
     video = synthetic_video(3, 3.0)
     container.banks.create(name="mixed")
     added = container.banks.add_content(bank="mixed", data=video, content_type=ContentType.VIDEO)
-    assert sorted(e.signal_type for e in added.added) == ["video_md5", "vpdq"]
+    assert sorted(e.signal_type for e in added.added) == ["video_md5", "vorb", "vpdq"]
     photo = encode(random_photo(5))
     container.banks.add_content(bank="mixed", data=photo)
     result = container.matcher.match_content(photo)
     assert {m.entry.signal_type for m in result.matches} == {"pdq", "md5", "sha256"}
     by_video = container.matcher.match_content(video, content_type=ContentType.VIDEO)
-    assert sorted(m.entry.signal_type for m in by_video.matches) == ["video_md5", "vpdq"]
+    assert sorted(m.entry.signal_type for m in by_video.matches) == ["video_md5", "vorb", "vpdq"]
     (vpdq,) = [e for e in added.added if e.signal_type == "vpdq"]
     [match] = container.matcher.match_signals([Signal("vpdq", vpdq.value)]).matches
     assert match.distance == 0 and match.segments[0].query_coverage == 1.0

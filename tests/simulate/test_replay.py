@@ -1,10 +1,11 @@
 """The Christchurch replay on a real hub and members: a hand-made day, replayed twice.
 
 Each upload's fate is known from the edits (see tests/testing/test_edits.py): an excerpt
-is a copy of the recording; captions over a muted copy are a near miss (beyond the
-threshold, within the candidate radius: proposed, then accepted by a responder); a
-zoomed, muted copy matches nothing until a user reports it and its platform submits it;
-benign video never matches.
+is a copy of the recording; a muted copy blurred, captioned and turned is a near miss
+(its keypoints agree on too few frames: beyond the threshold, within the candidate
+radius, so it is proposed, then accepted by a responder); a
+second camera's recording of the same attack, muted, matches nothing until a user
+reports it and its platform submits it; benign video never matches.
 """
 
 from __future__ import annotations
@@ -36,13 +37,14 @@ PARAMS = ReplayParams(
 )
 
 
-def _item(key: str, edits: tuple[str, ...], *, tvec: bool = True) -> Item:
+def _item(key: str, edits: tuple[str, ...], *, tvec: bool = True, seed: int = PARAMS.seed) -> Item:
+    """An edit of the recording (``seed``: another recording, not an edit of it)."""
     return Item(
         key=key,
         tvec=tvec,
         base="livestream" if tvec else "benign",
-        base_seed=PARAMS.seed if tvec else 99,
-        parent="original" if tvec and edits else None,
+        base_seed=seed if tvec else 99,
+        parent="original" if tvec and edits and seed == PARAMS.seed else None,
         edits=edits,
         born=0,
         weight=1.0,
@@ -52,8 +54,8 @@ def _item(key: str, edits: tuple[str, ...], *, tvec: bool = True) -> Item:
 ITEMS = {
     "original": _item("original", ()),
     "excerpt": _item("excerpt", ("excerpt",)),
-    "captions": _item("captions", ("mute", "captions")),
-    "zoomed": _item("zoomed", ("mute", "zoom")),
+    "tilted_cut": _item("tilted_cut", ("mute", "blur", "captions", "rotate")),
+    "other_camera": _item("other_camera", ("mute",), seed=PARAMS.seed + 1),
     "benign": _item("benign", (), tvec=False),
 }
 # (minute, member, item, blocked): the day and what must happen to each upload.
@@ -61,10 +63,10 @@ DAY = [
     (1, 1, "original", False),  # before the incident: nothing to match yet
     (4, 2, "original", True),  # shared at activation (minute 3)
     (4, 0, "excerpt", True),
-    (5, 1, "captions", False),  # a near miss: proposed; a responder accepts at minute 6
-    (6, 2, "captions", True),
-    (6, 0, "zoomed", False),  # matches nothing; reported, submitted at minute 8
-    (10, 2, "zoomed", True),
+    (5, 1, "tilted_cut", False),  # a near miss: proposed; a responder accepts at minute 6
+    (6, 2, "tilted_cut", True),
+    (6, 0, "other_camera", False),  # matches nothing; reported, submitted at minute 8
+    (10, 2, "other_camera", True),
     (10, 1, "benign", False),
     (12, 0, "benign", False),
 ]
@@ -90,11 +92,11 @@ def test_a_day_replays_the_same_twice_on_real_instances(
     log = result.logs[0]
     assert [(o.minute, o.member, o.item, o.blocked) for o in log.outcomes] == DAY
     assert (log.declared_minute, log.activated_minute, log.first_hash_minute) == (2, 3, 3)
-    assert log.reports == [(8, 0, "zoomed")]
+    assert log.reports == [(8, 0, "other_camera")]
     accepted = [v for v in log.hub_variants if v["state"] == "accepted"]
     assert len(accepted) == 1 and not accepted[0]["automatic"]
-    assert catalogue.owner(_signals(accepted[0])) == "captions"
-    assert [(d.minute, d.item, d.accepted) for d in log.decisions] == [(6, "captions", True)]
+    assert catalogue.owner(_signals(accepted[0])) == "tilted_cut"
+    assert [(d.minute, d.item, d.accepted) for d in log.decisions] == [(6, "tilted_cut", True)]
 
     summary = result.summaries[0]
     after = summary["reuploads"]["after_first_minute_of_sharing"]
@@ -102,8 +104,8 @@ def test_a_day_replays_the_same_twice_on_real_instances(
     assert summary["benign"] == {"uploads": 2, "blocked": 0, "items_blocked": []}
     assert summary["hub_tallies"]["agree"]
     assert summary["reuploads"]["missed_after_sharing"] == [
-        {"item": "captions", "edits": ["mute", "captions"], "misses": 1},
-        {"item": "zoomed", "edits": ["mute", "zoom"], "misses": 1},
+        {"item": "tilted_cut", "edits": ["mute", "blur", "captions", "rotate"], "misses": 1},
+        {"item": "other_camera", "edits": ["mute"], "misses": 1},
     ]
     assert not summary["target"]["met"]  # 4 of 6 is below 99%
     assert any("4 of 6" in line for line in summary_lines(summary))
@@ -119,7 +121,7 @@ def test_the_summary_counts_from_the_first_minute_after_sharing(catalogue: Catal
         outcomes=[
             UploadOutcome(3, 0, "original", True, False),  # the minute of sharing: not counted
             UploadOutcome(4, 0, "original", True, True),
-            UploadOutcome(70, 1, "zoomed", True, False),
+            UploadOutcome(70, 1, "other_camera", True, False),
             UploadOutcome(71, 1, "benign", False, False),
         ],
         declared_minute=2,

@@ -101,7 +101,7 @@ def test_video_gets_video_md5_and_vpdq(api: Api) -> None:
     )
     assert response.status_code == 200
     signals = {s["signal_type"]: s for s in response.json()["signals"]}
-    assert set(signals) == {"video_md5", "vpdq"}
+    assert set(signals) == {"video_md5", "vorb", "vpdq"}
     assert signals["video_md5"]["value"] == hashlib.md5(data).hexdigest()
     frames = parse_vpdq(signals["vpdq"]["value"])
     assert [f.timestamp for f in frames] == [0.0, 1.0, 2.0]
@@ -128,7 +128,7 @@ def test_bad_video_is_refused_clearly(api: Api, data: bytes, status: int, code: 
 def test_the_content_type_is_told_from_the_upload_by_default(api: Api) -> None:
     for data, kind, types in [
         (encode(random_photo(2), "PNG"), "photo", {"pdq", "md5", "sha256"}),
-        (synthetic_video(2, 3.0), "video", {"video_md5", "vpdq"}),
+        (synthetic_video(2, 3.0), "video", {"video_md5", "vorb", "vpdq"}),
         (
             encode_audio(synthetic_music(2, 6.0), codec="libmp3lame", container="mp3"),
             "audio",

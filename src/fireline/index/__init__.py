@@ -9,6 +9,7 @@ from fireline.index.audio import AudioSegmentIndex
 from fireline.index.base import SegmentIndex, SignalIndex
 from fireline.index.exact import ExactIndex
 from fireline.index.hamming import HammingIndex, hex_to_words
+from fireline.index.keypoints import KeypointSegmentIndex
 from fireline.index.segments import FrameSegmentIndex, SegmentHit
 from fireline.signals import IndexKind, SignalType
 
@@ -16,6 +17,7 @@ from fireline.signals import IndexKind, SignalType
 SEGMENT_INDEXES: dict[str, Callable[[], SegmentIndex]] = {
     "vpdq": FrameSegmentIndex,
     "audio_fp": AudioSegmentIndex,
+    "vorb": KeypointSegmentIndex,
 }
 
 
@@ -35,6 +37,7 @@ __all__ = [
     "ExactIndex",
     "FrameSegmentIndex",
     "HammingIndex",
+    "KeypointSegmentIndex",
     "SegmentHit",
     "SegmentIndex",
     "SignalIndex",
