@@ -29,6 +29,7 @@ import numpy as np
 import numpy.typing as npt
 
 from fireline.domain import Segment
+from fireline.signals.alignment import segment_distance
 from fireline.signals.audio_fp import (
     ITEM_DISTANCE,
     MIN_SEGMENT_ITEMS,
@@ -36,7 +37,6 @@ from fireline.signals.audio_fp import (
     align,
     item_table,
     parse_fingerprint,
-    segment_distance,
 )
 
 #: One query's result per entry: (entry id, distance, segments).

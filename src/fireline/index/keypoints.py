@@ -22,6 +22,7 @@ import numpy as np
 import numpy.typing as npt
 
 from fireline.index.segments import SegmentHit
+from fireline.signals.alignment import segment_distance
 from fireline.signals.vorb import (
     CHUNKS,
     DESCRIPTOR_DISTANCE,
@@ -32,7 +33,6 @@ from fireline.signals.vorb import (
     descriptor_distances,
     matched_frames,
     parse_vorb,
-    segment_distance,
     segments_from_frames,
 )
 

@@ -19,8 +19,8 @@ import numpy.typing as npt
 
 from fireline.domain import Segment
 from fireline.index.hamming import HammingIndex
-from fireline.signals.alignment import Pairs, Timeline, find_segments
-from fireline.signals.vpdq import FRAME_DISTANCE, FrameTable, parse_vpdq, segment_distance
+from fireline.signals.alignment import Pairs, Timeline, find_segments, segment_distance
+from fireline.signals.vpdq import FRAME_DISTANCE, FrameTable, parse_vpdq
 
 #: One query's matching frames, per entry: (entry id, distance, segments).
 SegmentHit = tuple[int, int, tuple[Segment, ...]]

@@ -18,6 +18,7 @@ finds the pairs faster gives exactly the segments a brute-force comparison gives
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -93,6 +94,11 @@ class Pairs:
             self.reference_time[keep],
             self.distance[keep],
         )
+
+
+def segment_distance(segments: Sequence[Segment]) -> int:
+    """A (query, reference) pair's distance: 100 minus its best segment's score; 100 with none."""
+    return 100 - max((s.score for s in segments), default=0)
 
 
 def find_segments(

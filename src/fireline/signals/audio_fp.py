@@ -44,7 +44,6 @@ import binascii
 import functools
 import importlib
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from types import ModuleType
 from typing import ClassVar
@@ -53,7 +52,14 @@ import numpy as np
 import numpy.typing as npt
 
 from fireline.domain import InvalidInput, MissingComponent, Segment, Signal
-from fireline.signals.alignment import MAX_SPEED, MIN_SPEED, Pairs, Timeline, find_segments
+from fireline.signals.alignment import (
+    MAX_SPEED,
+    MIN_SPEED,
+    Pairs,
+    Timeline,
+    find_segments,
+    segment_distance,
+)
 from fireline.signals.audio import DecodedAudio
 from fireline.signals.base import AudioHasher, ContentType, IndexKind, SignalType
 
@@ -337,11 +343,6 @@ def _line(
             speed = float(np.clip(fitted, MIN_SPEED, MAX_SPEED))
         offset = float(np.median(r_near - speed * q_near))
     return speed, offset
-
-
-def segment_distance(segments: Sequence[Segment]) -> int:
-    """100 minus the best segment's score; 100 with no segment."""
-    return 100 - max((s.score for s in segments), default=0)
 
 
 def close_pairs(

@@ -37,7 +37,7 @@ import numpy as np
 import numpy.typing as npt
 
 from fireline.domain import InvalidInput, Segment, Signal
-from fireline.signals.alignment import Pairs, Timeline, find_segments
+from fireline.signals.alignment import Pairs, Timeline, find_segments, segment_distance
 from fireline.signals.base import ContentType, IndexKind, SignalType, VideoHasher
 from fireline.signals.borders import trim_borders
 from fireline.signals.video import DecodedVideo
@@ -402,11 +402,6 @@ def segments_between(query: KeyframeTable, reference: KeyframeTable) -> list[Seg
         distances,
     )
     return segments_from_frames(query, reference.times, reference.timeline, matched)
-
-
-def segment_distance(segments: Sequence[Segment]) -> int:
-    """100 minus the best segment's score; 100 with no segment."""
-    return 100 - max((s.score for s in segments), default=0)
 
 
 class VorbSignal(SignalType, VideoHasher):

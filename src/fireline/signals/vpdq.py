@@ -25,7 +25,7 @@ import numpy.typing as npt
 import pdqhash
 
 from fireline.domain import InvalidInput, Segment, Signal
-from fireline.signals.alignment import Pairs, Timeline, find_segments
+from fireline.signals.alignment import Pairs, Timeline, find_segments, segment_distance
 from fireline.signals.base import ContentType, IndexKind, SignalType, VideoHasher
 from fireline.signals.borders import find_borders, inside, trim_borders
 from fireline.signals.insets import Inset, InsetFinder
@@ -291,11 +291,6 @@ def segments_between(
         distance=distances.astype(np.int64),
     )
     return find_segments(pairs, query.timeline, reference.timeline, min_frames=min_frames)
-
-
-def segment_distance(segments: Sequence[Segment]) -> int:
-    """100 minus the best segment's score; 100 with no segment."""
-    return 100 - max((s.score for s in segments), default=0)
 
 
 def _frame(pdq_hex: str, quality: str, timestamp: str, number: int | None, where: int) -> VpdqFrame:
