@@ -113,7 +113,8 @@ def test_videos_and_photos_match_side_by_side(container: Container) -> None:
     result = container.matcher.match_content(photo)
     assert {m.entry.signal_type for m in result.matches} == {"pdq", "md5", "sha256"}
     by_video = container.matcher.match_content(video, content_type=ContentType.VIDEO)
-    assert sorted(m.entry.signal_type for m in by_video.matches) == ["video_md5", "vorb", "vpdq"]
+    # vorb is a fallback: asked only when nothing else matched, so not here.
+    assert sorted(m.entry.signal_type for m in by_video.matches) == ["video_md5", "vpdq"]
     (vpdq,) = [e for e in added.added if e.signal_type == "vpdq"]
     [match] = container.matcher.match_signals([Signal("vpdq", vpdq.value)]).matches
     assert match.distance == 0 and match.segments[0].query_coverage == 1.0

@@ -8,8 +8,8 @@ entry, and verifies and aligns each entry's pairs with the same code as
 ``VorbSignal.compare``. The pairs are exactly the brute force's, so the segments and
 distances are too.
 
-Keypoints added since the tables were sorted sit in a tail that is scanned by brute force;
-the tables are rebuilt once the tail is a quarter of them. Removed entries' keypoints are
+Keypoints added since the tables were sorted sit in a small tail that is scanned by brute
+force; the tables are rebuilt once it holds ``MIN_TAIL`` keypoints. Removed entries' keypoints are
 dropped at the next rebuild and skipped until then.
 """
 
@@ -37,9 +37,11 @@ from fireline.signals.vorb import (
 )
 
 Ints = npt.NDArray[np.int64]
-#: The tail is scanned by brute force until it holds this many keypoints and a quarter
-#: of the sorted ones.
-MIN_TAIL = 20_000
+#: The tail is scanned by brute force until it holds this many keypoints (about two
+#: minutes of video): a scan costs a distance per (query, tail) keypoint pair.
+MIN_TAIL = 4_096
+#: Cells of the bitmap that folds repeated pairs (bytes of memory).
+BITMAP_CELLS = 1 << 25
 
 
 class KeypointSegmentIndex:
@@ -72,7 +74,7 @@ class KeypointSegmentIndex:
             self._tables[entry_id] = table
             self._tail.append(entry_id)
             self._tail_keypoints += len(table.descriptors)
-        if self._tail_keypoints >= max(self.min_tail, len(self._descriptors) // 4):
+        if self._tail_keypoints >= self.min_tail:
             self._rebuild()
 
     def remove(self, ids: Sequence[int]) -> None:
@@ -132,25 +134,32 @@ class KeypointSegmentIndex:
         if len(self._descriptors) == 0:
             return {}
         query_chunks = chunks(query.descriptors)
+        size = len(self._descriptors)
+        # A pair turns up once per run it shares: marks in a (query rows x rows) bitmap
+        # fold the repeats, a block of query rows at a time so the bitmap stays small.
+        block = max(1, BITMAP_CELLS // size)
         found_query: list[Ints] = []
         found_rows: list[Ints] = []
-        for position in range(CHUNKS):
-            keys = self._keys[position]
-            wanted = query_chunks[:, position]
-            low = np.searchsorted(keys, wanted, side="left")
-            high = np.searchsorted(keys, wanted, side="right")
-            counts = high - low
-            total = int(counts.sum())
-            if total == 0:
-                continue
-            offsets = np.repeat(low - (np.cumsum(counts) - counts), counts)
-            found_query.append(np.repeat(np.arange(len(wanted), dtype=np.int64), counts))
-            found_rows.append(self._order[position][offsets + np.arange(total)])
-        if not found_query:
+        for first in range(0, len(query_chunks), block):
+            part = query_chunks[first : first + block]
+            seen = np.zeros(len(part) * size, dtype=bool)
+            for position in range(CHUNKS):
+                keys = self._keys[position]
+                low = np.searchsorted(keys, part[:, position], side="left")
+                high = np.searchsorted(keys, part[:, position], side="right")
+                counts = high - low
+                total = int(counts.sum())
+                if total == 0:
+                    continue
+                offsets = np.repeat(low - (np.cumsum(counts) - counts), counts)
+                rows = self._order[position][offsets + np.arange(total)]
+                seen[np.repeat(np.arange(len(part), dtype=np.int64), counts) * size + rows] = True
+            cells = np.flatnonzero(seen)
+            found_query.append(cells // size + first)
+            found_rows.append(cells % size)
+        query_rows, rows = np.concatenate(found_query), np.concatenate(found_rows)
+        if len(rows) == 0:
             return {}
-        size = len(self._descriptors)
-        pairs = np.unique(np.concatenate(found_query) * size + np.concatenate(found_rows))
-        query_rows, rows = pairs // size, pairs % size
         distances = descriptor_distances(query.descriptors[query_rows], self._descriptors[rows])
         close = distances <= DESCRIPTOR_DISTANCE
         query_rows, rows, distances = query_rows[close], rows[close], distances[close]

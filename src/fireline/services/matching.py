@@ -147,6 +147,25 @@ class Matcher:
         candidate_banks = self.candidate_banks() if self.candidate_banks else set()
         refused: list[Refusal] = []
         hits: dict[tuple[int, Signal], tuple[int, str, tuple[Segment, ...]]] = {}
+        # Fallback types (costly, such as vorb) are asked only when nothing else matched.
+        first = [q for q in queries if not self.registry.get(q[0].signal_type).fallback]
+        rest = [q for q in queries if self.registry.get(q[0].signal_type).fallback]
+        self._collect(first, hits, refused, thresholds, candidate_banks)
+        result = self._result(signals, hits, refused, thresholds, candidate_banks, bank_ids)
+        if rest and not result.matches:
+            self._collect(rest, hits, refused, thresholds, candidate_banks)
+            result = self._result(signals, hits, refused, thresholds, candidate_banks, bank_ids)
+        return result
+
+    def _collect(
+        self,
+        queries: Sequence[tuple[Signal, str, Signal]],
+        hits: dict[tuple[int, Signal], tuple[int, str, tuple[Segment, ...]]],
+        refused: list[Refusal],
+        thresholds: dict[int, int | None],
+        candidate_banks: set[int],
+    ) -> None:
+        """Query the indexes; keep each (entry, upload signal)'s nearest hit in ``hits``."""
         with self._lock:
             self._refresh_locked()
             assert self._indexes is not None
@@ -166,6 +185,17 @@ class Matcher:
                     key = (entry_id, original)
                     if key not in hits or distance < hits[key][0]:
                         hits[key] = (distance, transform, segments)
+
+    def _result(
+        self,
+        signals: tuple[Signal, ...],
+        hits: dict[tuple[int, Signal], tuple[int, str, tuple[Segment, ...]]],
+        refused: list[Refusal],
+        thresholds: dict[int, int | None],
+        candidate_banks: set[int],
+        bank_ids: set[int] | None,
+    ) -> MatchResult:
+        """The matches and candidates among the hits, for entries still live and wanted."""
         entries = self.store.get_entries(sorted({entry_id for entry_id, _ in hits}))
         suppressed = self.disputed(list(entries)) if self.disputed and entries else set()
         matches: list[Match] = []

@@ -47,6 +47,9 @@ class SignalType(ABC):
     default_threshold: ClassVar[int] = 0
     #: For Hamming types: the hash length in bits.
     bits: ClassVar[int] = 0
+    #: A costly type the matcher asks only when no other signal of the upload matched
+    #: (its banked entries are still matched on their own, and still shared).
+    fallback: ClassVar[bool] = False
 
     @classmethod
     @abstractmethod

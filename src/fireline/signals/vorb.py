@@ -56,6 +56,9 @@ DESCRIPTOR_DISTANCE = 48
 #: under rotation, zoom, crop, blur, noise and re-encoding keep 40 to 75 of 96;
 #: unrelated frames reach about 20.
 MIN_INLIERS = 30
+#: Each query frame is verified against at most this many reference frames: those it
+#: shares the most candidate pairs with.
+FRAMES_VERIFIED = 3
 #: How far (in thousandths of the frame) a pair may sit from the fitted map.
 RANSAC_TOLERANCE = 10.0
 #: The map's scales (singular values) must lie within these: a copy is not shrunk to a
@@ -319,8 +322,9 @@ def matched_frames(
     The input is one reference's candidate pairs: each query keypoint's row, and the
     reference keypoint's frame, place in its frame, position, and the distance. Within
     each frame pair a query keypoint keeps its nearest reference keypoint (ties: the
-    earlier place); pairs with ``MIN_INLIERS`` or more are fitted with an affine map
-    by RANSAC (deterministic: OpenCV seeds it the same on every call).
+    earlier place). For each query frame, the ``FRAMES_VERIFIED`` reference frames with
+    the most pairs (at least ``MIN_INLIERS``) are fitted with an affine map by RANSAC
+    (deterministic: OpenCV seeds it the same on every call).
     """
     if len(query_rows) < MIN_INLIERS:
         return []
@@ -336,10 +340,18 @@ def matched_frames(
     boundaries = np.flatnonzero((qf[1:] != qf[:-1]) | (rf[1:] != rf[:-1])) + 1
     starts = np.concatenate([[0], boundaries])
     ends = np.concatenate([boundaries, [len(keep)]])
+    sizes = ends - starts
+    # Each query frame is verified against the few reference frames it shares the most
+    # pairs with: a slow scene offers many alike, and one agreeing is enough to align.
+    ranked = np.lexsort((rf[starts], -sizes, qf[starts]))
+    rank = np.zeros(len(ranked), dtype=np.int64)
+    first_of_frame = np.ones(len(ranked), dtype=bool)
+    first_of_frame[1:] = qf[starts][ranked][1:] != qf[starts][ranked][:-1]
+    run_start = np.maximum.accumulate(np.where(first_of_frame, np.arange(len(ranked)), 0))
+    rank[ranked] = np.arange(len(ranked)) - run_start
+    chosen = (rank < FRAMES_VERIFIED) & (sizes >= MIN_INLIERS)
     matched: list[tuple[int, int, int]] = []
-    for start, end in zip(starts.tolist(), ends.tolist(), strict=True):
-        if end - start < MIN_INLIERS:
-            continue
+    for start, end in zip(starts[chosen].tolist(), ends[chosen].tolist(), strict=True):
         rows = keep[start:end]
         inliers = _agreeing(query.points[query_rows[rows]], reference_points[rows])
         if inliers >= MIN_INLIERS:
@@ -415,6 +427,9 @@ class VorbSignal(SignalType, VideoHasher):
     content_types: ClassVar[frozenset[ContentType]] = frozenset({ContentType.VIDEO})
     index_kind: ClassVar[IndexKind] = IndexKind.SEGMENT
     default_threshold: ClassVar[int] = 50
+    # Verifying geometry costs about 30 ms per banked copy found: asked only when the
+    # upload's vPDQ, audio and exact hashes matched nothing.
+    fallback: ClassVar[bool] = True
 
     @classmethod
     def validate(cls, value: str) -> str:
