@@ -128,7 +128,13 @@ def start_network(
     }
     servers = start_instances(root, [HUB, *names], stack, env, admin_key=admin_key)
     client = stack.enter_context(
-        httpx.Client(timeout=60, headers={"Authorization": f"Bearer {admin_key}"})
+        httpx.Client(
+            timeout=60,
+            headers={"Authorization": f"Bearer {admin_key}"},
+            # uvicorn closes a connection idle for 5 s; reusing one it is closing loses
+            # the request ("server disconnected"), so idle ones are dropped well before.
+            limits=httpx.Limits(keepalive_expiry=1.0),
+        )
     )
     admit_members(client, servers[HUB].base_url, {n: servers[n].base_url for n in names})
     return Network(root=root, admin_key=admin_key, servers=servers, members=names, client=client)
