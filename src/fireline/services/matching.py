@@ -148,8 +148,10 @@ class Matcher:
         refused: list[Refusal] = []
         hits: dict[tuple[int, Signal], tuple[int, str, tuple[Segment, ...]]] = {}
         # Fallback types (costly, such as vorb) are asked only when nothing else matched.
-        first = [q for q in queries if not self.registry.get(q[0].signal_type).fallback]
-        rest = [q for q in queries if self.registry.get(q[0].signal_type).fallback]
+        first: list[tuple[Signal, str, Signal]] = []
+        rest: list[tuple[Signal, str, Signal]] = []
+        for query in queries:
+            (rest if self.registry.get(query[0].signal_type).fallback else first).append(query)
         self._collect(first, hits, refused, thresholds, candidate_banks)
         result = self._result(signals, hits, refused, thresholds, candidate_banks, bank_ids)
         if rest and not result.matches:
