@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 from fireline.domain import NotFound
+from fireline.domain.incidents import IncidentState
 from fireline.live import SourcePolicy, WatchRunner
 from fireline.live.webhook import WebhookSink
 from fireline.services import (
@@ -32,10 +34,14 @@ from fireline.services.incident_variants import (
     VariantService,
 )
 from fireline.services.incidents import IncidentService, Notify
+from fireline.services.policy import PolicyService, load_policy
+from fireline.services.review import ReviewService
+from fireline.services.screening import ScreeningService
 from fireline.services.watches import WatchService
 from fireline.settings import MEMORY_URL, Settings
 from fireline.signals import IndexKind, MediaLimits, SignalRegistry
 from fireline.store import MemoryStore, Store
+from fireline.store.evidence import EvidenceStore, FileEvidence, MemoryEvidence
 from fireline.sync.incidents import HubIncidents
 
 
@@ -66,6 +72,14 @@ class Container:
     incident_reports: IncidentReports
     #: Incident webhooks: delivered from threads of their own, drained on close.
     webhooks: list[WebhookSink]
+    #: The policy rules in force, with flood control's counts.
+    policy: PolicyService
+    #: Cases, the review queue and appeals.
+    review: ReviewService
+    #: Uploads screened against the banks and the policy.
+    screening: ScreeningService
+    #: The media cases hold, kept on this instance only.
+    evidence: EvidenceStore
 
     def close(self) -> None:
         self.watch_runner.stop_all()
@@ -129,6 +143,8 @@ def hashing_service(settings: Settings, registry: SignalRegistry | None = None) 
 def build(settings: Settings | None = None, *, store: Store | None = None) -> Container:
     """Wire stores, registry and services from settings."""
     settings = settings or Settings()
+    # A policy file that does not parse stops the start before anything is opened.
+    policy = load_policy(settings.policy_file)
     store = store or open_store(settings)
     registry = SignalRegistry.from_entry_points()
     hashing = hashing_service(settings, registry)
@@ -223,6 +239,16 @@ def build(settings: Settings | None = None, *, store: Store | None = None) -> Co
     matcher.candidate_banks = harvester.candidate_banks
     matcher.candidate_distance = candidate_distances(registry, settings)
     matcher.observers.append(harvester.observe)
+    policy_service = PolicyService(
+        policy, incident_of_bank=lambda bank: _active_incident(store, bank)
+    )
+    review = ReviewService(
+        store=store.review,
+        audit=audit,
+        opine=exchange.opine,
+        appeal_window=timedelta(days=settings.appeal_window_days),
+    )
+    evidence = evidence_store(settings)
     return Container(
         settings=settings,
         store=store,
@@ -249,7 +275,32 @@ def build(settings: Settings | None = None, *, store: Store | None = None) -> Co
         harvester=harvester,
         webhooks=webhooks,
         incident_reports=IncidentReports(incidents=incidents, variants=variants, banks=store.banks),
+        policy=policy_service,
+        review=review,
+        screening=ScreeningService(
+            matcher=matcher, policy=policy_service, review=review, evidence=evidence, audit=audit
+        ),
+        evidence=evidence,
     )
+
+
+#: Incident states in which an incident's bank holds its live content.
+_RUNNING = frozenset({IncidentState.ACTIVE, IncidentState.MONITORING})
+
+
+def evidence_store(settings: Settings) -> EvidenceStore:
+    """Case media under ``<data_dir>/evidence``; in memory for a ``memory://`` instance."""
+    if settings.resolved_database_url == MEMORY_URL:
+        return MemoryEvidence()
+    return FileEvidence(settings.data_dir / "evidence")
+
+
+def _active_incident(store: Store, bank: str) -> int | None:
+    """The id of the incident whose bank is ``bank``, while it is active or monitored."""
+    incident = store.incidents.incident_by_bank(bank)
+    if incident is None or incident.state not in _RUNNING:
+        return None
+    return incident.id
 
 
 def _bank_ids(store: Store, names: Sequence[str]) -> dict[str, int]:

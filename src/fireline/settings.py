@@ -84,6 +84,18 @@ class Settings(BaseSettings):
     match_dihedral: bool = Field(
         True, description="Also match rotated and mirrored copies of uploaded photos."
     )
+    policy_file: Path | None = Field(
+        None,
+        description="TOML file of the policy rules that turn matches into actions (block, "
+        "review, preserve...); unset: the shipped default. See docs/policy.md.",
+    )
+    appeal_window_days: int = Field(
+        30,
+        ge=1,
+        le=3650,
+        description="Days after a decision (or an automatic block) during which the "
+        "affected user may appeal.",
+    )
     exchange_max_batch_bytes: int = Field(
         16 * 1024 * 1024,
         ge=64 * 1024,

@@ -78,6 +78,23 @@ ROUTES: dict[tuple[str, str], Permission | None] = {
     ("POST", "/v1/variants/{variant_id}/reject"): P.RESPOND,
     # A POST: the report of a concluded incident marks it debriefed.
     ("POST", "/v1/incidents/{incident_id}/report"): P.RESPOND,
+    # Screening uploads and filing reports and appeals: a platform's pipeline.
+    ("POST", "/v1/uploads"): P.SCREEN,
+    ("POST", "/v1/reports"): P.SCREEN,
+    ("POST", "/v1/cases/{case_id}/appeals"): P.SCREEN,
+    # Reviewing cases and appeals.
+    ("GET", "/v1/queue"): P.REVIEW,
+    ("GET", "/v1/cases"): P.REVIEW,
+    ("GET", "/v1/cases/{case_id}"): P.REVIEW,
+    ("GET", "/v1/cases/{case_id}/media"): P.REVIEW,
+    ("POST", "/v1/cases/{case_id}/reveal"): P.REVIEW,
+    ("GET", "/v1/exposure"): P.REVIEW,
+    ("POST", "/v1/cases/{case_id}/decision"): P.REVIEW,
+    ("GET", "/v1/appeals"): P.REVIEW,
+    ("GET", "/v1/appeals/{appeal_id}"): P.REVIEW,
+    ("POST", "/v1/appeals/{appeal_id}/decision"): P.REVIEW,
+    ("GET", "/v1/quarantine"): P.REVIEW,
+    ("POST", "/v1/quarantine/{entry_id}/release"): P.REVIEW,
     # The exchange: peers sign their own requests; its configuration is admin's.
     ("GET", "/v1/exchange/identity"): NO_API_KEY,
     ("GET", "/v1/exchange/feeds/{bank}/batches"): NO_API_KEY,
@@ -174,4 +191,5 @@ def test_the_matrix_changed_nothing_but_the_keys(matrix_api: Api) -> None:
         matrix_api.client.request(method, _concrete(path), headers=matrix_api.admin)
     assert matrix_api.container.banks.all() == []
     assert matrix_api.container.incidents.all() == []
+    assert matrix_api.container.review.list_cases() == []
     assert len(matrix_api.container.audit.records(limit=1000)) == records

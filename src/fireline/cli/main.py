@@ -15,6 +15,8 @@ from typer.core import TyperGroup
 
 from fireline.cli.audit import app as audit_app
 from fireline.cli.banks import app as bank_app
+from fireline.cli.cases import app as case_app
+from fireline.cli.cases import appeal_app
 from fireline.cli.context import EXIT_INTERRUPTED, CliState
 from fireline.cli.db import app as db_app
 from fireline.cli.exchange import app as exchange_app
@@ -24,6 +26,7 @@ from fireline.cli.keys import app as key_app
 from fireline.cli.matching import match_command
 from fireline.cli.orgs import app as org_app
 from fireline.cli.output import emit_error
+from fireline.cli.policy import app as policy_app
 from fireline.cli.serve import serve_command
 from fireline.cli.simulate import app as simulate_app
 from fireline.cli.watch import watch_command
@@ -84,6 +87,9 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(db_app, name="db")
 app.add_typer(exchange_app, name="exchange")
 app.add_typer(incident_app, name="incident")
+app.add_typer(policy_app, name="policy")
+app.add_typer(case_app, name="case")
+app.add_typer(appeal_app, name="appeal")
 
 
 def run() -> None:

@@ -49,11 +49,35 @@ from fireline.domain.models import (
     SharingPolicy,
     Signal,
 )
+from fireline.domain.review import (
+    Appeal,
+    AppealState,
+    Case,
+    CaseFile,
+    CaseSource,
+    CaseState,
+    ContentStatus,
+    Decision,
+    Exposure,
+    Outcome,
+    severity_of,
+)
 from fireline.domain.roles import ROLE_PERMISSIONS, Permission, Role, allows
 from fireline.domain.taxonomy import ContentCategory, InclusionBasis, parse_label, parse_labels
 
 __all__ = [
+    "Appeal",
+    "AppealState",
     "ApplyReport",
+    "Case",
+    "CaseFile",
+    "CaseSource",
+    "CaseState",
+    "ContentStatus",
+    "Decision",
+    "Exposure",
+    "Outcome",
+    "severity_of",
     "OutgoingOpinion",
     "ReceivedOpinion",
     "ReceivedRetraction",

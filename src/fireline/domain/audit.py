@@ -31,6 +31,11 @@ class AuditAction(StrEnum):
     BANK_DELETED = "bank.deleted"
     ENTRIES_ADDED = "entries.added"
     ENTRY_RETRACTED = "entry.retracted"
+    CASE_OPENED = "case.opened"
+    CASE_DECIDED = "case.decided"
+    APPEAL_FILED = "appeal.filed"
+    APPEAL_DECIDED = "appeal.decided"
+    CONTENT_RESTORED = "content.restored"
 
 
 def canonical_json(obj: Any) -> bytes:

@@ -18,9 +18,9 @@ class Role(StrEnum):
     ADMIN = "admin"
     #: Edits banks and entries.
     CURATOR = "curator"
-    #: Reads entries and records opinions on them.
+    #: Reads entries and records opinions on them; decides cases and appeals.
     REVIEWER = "reviewer"
-    #: An API client that only hashes and matches.
+    #: A platform's pipeline: hashes, matches and screens uploads, files reports and appeals.
     MATCHER = "matcher"
     #: Reads the audit log.
     AUDITOR = "auditor"
@@ -51,6 +51,12 @@ class Permission(StrEnum):
     READ_INCIDENTS = "read_incidents"
     #: Declare, approve, change and conclude incidents; submit hashes; decide variants.
     RESPOND = "respond"
+    #: Screen uploads against the policy, open cases from user reports, file users'
+    #: appeals: what a platform's upload pipeline does.
+    SCREEN = "screen"
+    #: Cases, the review queue and appeals: read them, reveal their media, decide them;
+    #: release entries held by flood control.
+    REVIEW = "review"
     #: API keys, organisations, and the exchange's peers and subscriptions.
     ADMIN = "admin"
 
@@ -77,9 +83,10 @@ ROLE_PERMISSIONS: Mapping[Role, frozenset[Permission]] = MappingProxyType(
                 Permission.OPINE,
                 Permission.READ_FIGURES,
                 Permission.READ_INCIDENTS,
+                Permission.REVIEW,
             }
         ),
-        Role.MATCHER: frozenset({Permission.MATCH, Permission.READ_BANKS}),
+        Role.MATCHER: frozenset({Permission.MATCH, Permission.READ_BANKS, Permission.SCREEN}),
         Role.AUDITOR: frozenset(
             {Permission.READ_AUDIT, Permission.READ_FIGURES, Permission.READ_BANKS}
         ),

@@ -15,6 +15,7 @@ from fireline.services.interchange import ExchangeFormat, ImportReport
 from fireline.services.keys import ApiKeyService
 from fireline.services.matching import Matcher
 from fireline.services.orgs import OrganisationService
+from fireline.services.review import ReviewService
 from fireline.services.signals_in import parse_signal, parse_signal_line
 
 __all__ = [
@@ -27,6 +28,7 @@ __all__ = [
     "ImportReport",
     "Matcher",
     "OrganisationService",
+    "ReviewService",
     "detect_content_type",
     "instance_figures",
     "parse_content_type",

@@ -11,6 +11,7 @@ from fireline.store.interfaces import (
     WatchStore,
 )
 from fireline.store.memory import MemoryStore
+from fireline.store.review_interface import ReviewStore
 
 __all__ = [
     "ApiKeyStore",
@@ -21,6 +22,7 @@ __all__ = [
     "ReceivedEvent",
     "MemoryStore",
     "OrganisationStore",
+    "ReviewStore",
     "Store",
     "WatchStore",
 ]

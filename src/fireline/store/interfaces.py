@@ -33,6 +33,7 @@ from fireline.domain.watches import (
 )
 from fireline.store.exchange_interface import ExchangeStore
 from fireline.store.incident_interface import IncidentStore
+from fireline.store.review_interface import ReviewStore
 
 
 class BankStore(Protocol):
@@ -256,5 +257,8 @@ class Store(Protocol):
 
     @property
     def incidents(self) -> IncidentStore: ...
+
+    @property
+    def review(self) -> ReviewStore: ...
 
     def close(self) -> None: ...

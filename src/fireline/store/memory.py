@@ -26,6 +26,7 @@ from fireline.store.memory_audit import MemoryAuditStore
 from fireline.store.memory_exchange import MemoryExchangeStore
 from fireline.store.memory_incidents import MemoryIncidentStore
 from fireline.store.memory_orgs import MemoryOrganisationStore
+from fireline.store.memory_review import MemoryReviewStore
 from fireline.store.memory_watches import MemoryWatchStore
 
 
@@ -299,6 +300,7 @@ class MemoryStore:
         self.audit = MemoryAuditStore()
         self.exchange = MemoryExchangeStore(self.banks)
         self.incidents = MemoryIncidentStore()
+        self.review = MemoryReviewStore()
 
     def close(self) -> None:
         return None

@@ -31,6 +31,7 @@ from fireline.web.api import (
     incidents,
     keys,
     orgs,
+    review,
     watches,
 )
 from fireline.web.bodies import DUAL_BODY_MODELS, problems
@@ -115,6 +116,7 @@ def create_app(container: Container) -> FastAPI:
         figures,
         watches,
         incidents,
+        review,
     ):
         app.include_router(module.router)
 

@@ -12,6 +12,7 @@ from fireline.store.sql.incidents import SqlIncidentStore
 from fireline.store.sql.keys import SqlApiKeyStore
 from fireline.store.sql.migrate import require_head
 from fireline.store.sql.orgs import SqlOrganisationStore
+from fireline.store.sql.review import SqlReviewStore
 from fireline.store.sql.watches import SqlWatchStore
 
 
@@ -36,6 +37,7 @@ class SqlStore:
         self.audit = SqlAuditStore(self.engine)
         self.exchange = SqlExchangeStore(self.engine)
         self.incidents = SqlIncidentStore(self.engine)
+        self.review = SqlReviewStore(self.engine)
 
     def close(self) -> None:
         """Close every pooled connection; the store is unusable afterwards."""
