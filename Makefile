@@ -10,9 +10,10 @@ BIN := $(VENV)/bin
 RUNTIME_SYSDEPS := libchromaprint1
 # ...and the dev extras: the vPDQ reference (`vpdq`, used by the interop tests) builds
 # from source against FFmpeg's development libraries with CMake and a C++ compiler;
-# Chromaprint's `fpcalc` checks that our audio fingerprints are the reference's.
+# Chromaprint's `fpcalc` checks that our audio fingerprints are the reference's; the web UI
+# tests drive Debian's Chromium through Playwright.
 DEV_SYSDEPS := cmake g++ pkg-config python3-dev libavcodec-dev libavdevice-dev libavfilter-dev \
-	libavformat-dev libavutil-dev libswresample-dev libswscale-dev libchromaprint-tools
+	libavformat-dev libavutil-dev libswresample-dev libswscale-dev libchromaprint-tools chromium
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)

@@ -34,9 +34,11 @@ from fireline.services.incident_variants import (
     VariantService,
 )
 from fireline.services.incidents import IncidentService, Notify
+from fireline.services.orders import OrderService
 from fireline.services.policy import PolicyService, load_policy
 from fireline.services.review import ReviewService
 from fireline.services.screening import ScreeningService
+from fireline.services.transparency import TransparencyReports
 from fireline.services.watches import WatchService
 from fireline.settings import MEMORY_URL, Settings
 from fireline.signals import IndexKind, MediaLimits, SignalRegistry
@@ -80,6 +82,10 @@ class Container:
     screening: ScreeningService
     #: The media cases hold, kept on this instance only.
     evidence: EvidenceStore
+    #: Removal orders, preservation holds and notices to users (EU TCO 2021/784).
+    orders: OrderService
+    #: Transparency reports and the EU TCO Article 7 report, from the audit log.
+    transparency: TransparencyReports
 
     def close(self) -> None:
         self.watch_runner.stop_all()
@@ -249,6 +255,18 @@ def build(settings: Settings | None = None, *, store: Store | None = None) -> Co
         appeal_window=timedelta(days=settings.appeal_window_days),
     )
     evidence = evidence_store(settings)
+    hooks_policy = SourcePolicy(allow_private_addresses=settings.watch_allow_private_urls)
+    order_webhooks = [WebhookSink(url, policy=hooks_policy) for url in settings.order_webhooks]
+    orders = OrderService(
+        store=store.orders,
+        review=review,
+        evidence=evidence,
+        audit=audit,
+        notify=incident_notifier(order_webhooks),
+        deadline=timedelta(minutes=settings.order_deadline_minutes),
+        escalate=timedelta(minutes=settings.order_escalate_minutes),
+        preservation=timedelta(days=settings.preservation_days),
+    )
     return Container(
         settings=settings,
         store=store,
@@ -273,7 +291,7 @@ def build(settings: Settings | None = None, *, store: Store | None = None) -> Co
         incidents=incidents,
         variants=variants,
         harvester=harvester,
-        webhooks=webhooks,
+        webhooks=[*webhooks, *order_webhooks],
         incident_reports=IncidentReports(incidents=incidents, variants=variants, banks=store.banks),
         policy=policy_service,
         review=review,
@@ -281,6 +299,8 @@ def build(settings: Settings | None = None, *, store: Store | None = None) -> Co
             matcher=matcher, policy=policy_service, review=review, evidence=evidence, audit=audit
         ),
         evidence=evidence,
+        orders=orders,
+        transparency=TransparencyReports(audit=audit, review=review, provider=settings.org_name),
     )
 
 

@@ -50,6 +50,15 @@ class Settings(BaseSettings):
         description="Admin API key to install; otherwise one is generated and printed on "
         "first run.",
     )
+    ui_session_secret: SecretStr | None = Field(
+        None,
+        description="Secret that signs the web UI's login sessions (at least 32 characters); "
+        "unset: a random one per process, so sessions end when the service restarts. Set "
+        "the same value on every process that serves one instance.",
+    )
+    ui_session_hours: int = Field(
+        12, ge=1, le=24 * 30, description="How long a web UI login lasts, in hours."
+    )
     max_upload_bytes: int = Field(
         64 * 1024 * 1024, gt=0, description="Largest accepted upload or file, in bytes (413)."
     )
@@ -95,6 +104,38 @@ class Settings(BaseSettings):
         le=3650,
         description="Days after a decision (or an automatic block) during which the "
         "affected user may appeal.",
+    )
+    order_deadline_minutes: int = Field(
+        60,
+        ge=1,
+        le=7 * 24 * 60,
+        description="Minutes from a removal order's receipt to its deadline (EU TCO "
+        "2021/784 Art. 3(3): one hour).",
+    )
+    order_escalate_minutes: int = Field(
+        15,
+        ge=0,
+        le=24 * 60,
+        description="An open removal order with less than this many minutes left (or "
+        "overdue) is escalated, once, and announced to the order webhooks.",
+    )
+    order_webhooks: list[str] = Field(
+        [],
+        description="URLs (a JSON list) that get a JSON POST when a removal order is escalated.",
+    )
+    order_check_seconds: float = Field(
+        30.0,
+        ge=0,
+        le=3600,
+        description="How often `fireline serve` escalates due removal orders and purges "
+        "expired preservation holds (0: never in the background).",
+    )
+    preservation_days: int = Field(
+        183,
+        ge=1,
+        le=3650,
+        description="Days a preservation hold keeps the evidence of removed content "
+        "(EU TCO 2021/784 Art. 6: six months) unless an authority extends it.",
     )
     exchange_max_batch_bytes: int = Field(
         16 * 1024 * 1024,
@@ -224,6 +265,8 @@ class Settings(BaseSettings):
                 raise ValueError("FIRELINE_SEED_DEMO is for development only")
         elif self.admin_key and len(self.admin_key.get_secret_value()) < 24:
             raise ValueError("FIRELINE_ADMIN_KEY must be at least 24 characters")
+        if self.ui_session_secret and len(self.ui_session_secret.get_secret_value()) < 32:
+            raise ValueError("FIRELINE_UI_SESSION_SECRET must be at least 32 characters")
         return self
 
     @property

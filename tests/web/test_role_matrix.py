@@ -27,6 +27,8 @@ NO_API_KEY = None
 
 ROUTES: dict[tuple[str, str], Permission | None] = {
     ("GET", "/healthz"): NO_API_KEY,
+    # Sends people to the web UI (mounted at /ui, with its own login).
+    ("GET", "/"): NO_API_KEY,
     ("GET", "/readyz"): NO_API_KEY,
     # Hashing, matching and live watches.
     ("POST", "/v1/hash"): P.MATCH,
@@ -61,6 +63,8 @@ ROUTES: dict[tuple[str, str], Permission | None] = {
     ("GET", "/v1/audit"): P.READ_AUDIT,
     ("GET", "/v1/audit/verify"): P.READ_AUDIT,
     ("GET", "/v1/figures"): P.READ_FIGURES,
+    ("GET", "/v1/transparency"): P.READ_FIGURES,
+    ("GET", "/v1/transparency/article7"): P.READ_FIGURES,
     # Crisis incidents: reading them, then running them.
     ("GET", "/v1/incidents"): P.READ_INCIDENTS,
     ("GET", "/v1/incidents/hub"): P.READ_INCIDENTS,
@@ -95,6 +99,18 @@ ROUTES: dict[tuple[str, str], Permission | None] = {
     ("POST", "/v1/appeals/{appeal_id}/decision"): P.REVIEW,
     ("GET", "/v1/quarantine"): P.REVIEW,
     ("POST", "/v1/quarantine/{entry_id}/release"): P.REVIEW,
+    # EU TCO legal workflows: removal orders, preservation holds, notices to users.
+    ("POST", "/v1/orders"): P.LEGAL,
+    ("GET", "/v1/orders"): P.LEGAL,
+    ("GET", "/v1/orders/{order_id}"): P.LEGAL,
+    ("POST", "/v1/orders/{order_id}/comply"): P.LEGAL,
+    ("POST", "/v1/orders/{order_id}/refuse"): P.LEGAL,
+    ("GET", "/v1/holds"): P.LEGAL,
+    ("POST", "/v1/holds/{hold_id}/extend"): P.LEGAL,
+    # Purges what expired: nothing has, in the matrix, so it changes nothing.
+    ("POST", "/v1/holds/purge"): P.LEGAL,
+    ("GET", "/v1/notices"): P.LEGAL,
+    ("POST", "/v1/notices"): P.LEGAL,
     # The exchange: peers sign their own requests; its configuration is admin's.
     ("GET", "/v1/exchange/identity"): NO_API_KEY,
     ("GET", "/v1/exchange/feeds/{bank}/batches"): NO_API_KEY,
@@ -192,4 +208,5 @@ def test_the_matrix_changed_nothing_but_the_keys(matrix_api: Api) -> None:
     assert matrix_api.container.banks.all() == []
     assert matrix_api.container.incidents.all() == []
     assert matrix_api.container.review.list_cases() == []
+    assert matrix_api.container.orders.list_orders() == []
     assert len(matrix_api.container.audit.records(limit=1000)) == records

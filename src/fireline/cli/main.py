@@ -24,11 +24,14 @@ from fireline.cli.hashing import hash_command
 from fireline.cli.incidents import app as incident_app
 from fireline.cli.keys import app as key_app
 from fireline.cli.matching import match_command
+from fireline.cli.orders import app as order_app
+from fireline.cli.orders import notice_app
 from fireline.cli.orgs import app as org_app
 from fireline.cli.output import emit_error
 from fireline.cli.policy import app as policy_app
 from fireline.cli.serve import serve_command
 from fireline.cli.simulate import app as simulate_app
+from fireline.cli.transparency import app as transparency_app
 from fireline.cli.watch import watch_command
 from fireline.domain import FirelineError
 
@@ -90,6 +93,9 @@ app.add_typer(incident_app, name="incident")
 app.add_typer(policy_app, name="policy")
 app.add_typer(case_app, name="case")
 app.add_typer(appeal_app, name="appeal")
+app.add_typer(order_app, name="order")
+app.add_typer(notice_app, name="notice")
+app.add_typer(transparency_app, name="transparency")
 
 
 def run() -> None:

@@ -36,6 +36,14 @@ class AuditAction(StrEnum):
     APPEAL_FILED = "appeal.filed"
     APPEAL_DECIDED = "appeal.decided"
     CONTENT_RESTORED = "content.restored"
+    ORDER_RECEIVED = "order.received"
+    ORDER_COMPLIED = "order.complied"
+    ORDER_REFUSED = "order.refused"
+    ORDER_ESCALATED = "order.escalated"
+    HOLD_CREATED = "hold.created"
+    HOLD_EXTENDED = "hold.extended"
+    HOLD_PURGED = "hold.purged"
+    NOTICE_SENT = "notice.sent"
 
 
 def canonical_json(obj: Any) -> bytes:

@@ -28,6 +28,8 @@ class Role(StrEnum):
     OBSERVER = "observer"
     #: Crisis responders: declare, approve and run incidents.
     RESPONDER = "responder"
+    #: Legal and compliance staff: removal orders, preservation holds, notices to users.
+    LEGAL = "legal"
 
 
 class Permission(StrEnum):
@@ -57,6 +59,8 @@ class Permission(StrEnum):
     #: Cases, the review queue and appeals: read them, reveal their media, decide them;
     #: release entries held by flood control.
     REVIEW = "review"
+    #: Removal orders, preservation holds and notices to users (EU TCO 2021/784).
+    LEGAL = "legal"
     #: API keys, organisations, and the exchange's peers and subscriptions.
     ADMIN = "admin"
 
@@ -100,6 +104,7 @@ ROLE_PERMISSIONS: Mapping[Role, frozenset[Permission]] = MappingProxyType(
                 Permission.RESPOND,
             }
         ),
+        Role.LEGAL: frozenset({Permission.LEGAL, Permission.READ_FIGURES, Permission.READ_BANKS}),
     }
 )
 

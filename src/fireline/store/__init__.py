@@ -11,6 +11,7 @@ from fireline.store.interfaces import (
     WatchStore,
 )
 from fireline.store.memory import MemoryStore
+from fireline.store.order_interface import OrderStore
 from fireline.store.review_interface import ReviewStore
 
 __all__ = [
@@ -21,6 +22,7 @@ __all__ = [
     "IncidentStore",
     "ReceivedEvent",
     "MemoryStore",
+    "OrderStore",
     "OrganisationStore",
     "ReviewStore",
     "Store",

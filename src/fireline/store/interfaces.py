@@ -33,6 +33,7 @@ from fireline.domain.watches import (
 )
 from fireline.store.exchange_interface import ExchangeStore
 from fireline.store.incident_interface import IncidentStore
+from fireline.store.order_interface import OrderStore
 from fireline.store.review_interface import ReviewStore
 
 
@@ -260,5 +261,8 @@ class Store(Protocol):
 
     @property
     def review(self) -> ReviewStore: ...
+
+    @property
+    def orders(self) -> OrderStore: ...
 
     def close(self) -> None: ...

@@ -25,6 +25,7 @@ from fireline.domain.figures import tally_entries
 from fireline.store.memory_audit import MemoryAuditStore
 from fireline.store.memory_exchange import MemoryExchangeStore
 from fireline.store.memory_incidents import MemoryIncidentStore
+from fireline.store.memory_orders import MemoryOrderStore
 from fireline.store.memory_orgs import MemoryOrganisationStore
 from fireline.store.memory_review import MemoryReviewStore
 from fireline.store.memory_watches import MemoryWatchStore
@@ -301,6 +302,7 @@ class MemoryStore:
         self.exchange = MemoryExchangeStore(self.banks)
         self.incidents = MemoryIncidentStore()
         self.review = MemoryReviewStore()
+        self.orders = MemoryOrderStore(review=self.review)
 
     def close(self) -> None:
         return None

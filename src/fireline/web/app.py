@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 from pydantic import TypeAdapter
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException
 from fireline import __version__
 from fireline.bootstrap import Container, build
 from fireline.domain import FirelineError
+from fireline.services.orders import OrderWorker
 from fireline.settings import Settings
 from fireline.sync import ExchangeWorker
 from fireline.sync.incidents import HubIncidents
@@ -30,12 +31,15 @@ from fireline.web.api import (
     health,
     incidents,
     keys,
+    orders,
     orgs,
     review,
+    transparency,
     watches,
 )
 from fireline.web.bodies import DUAL_BODY_MODELS, problems
 from fireline.web.limits import BodySizeLimit, BodyTooLarge
+from fireline.web.ui import create_ui
 
 #: Room for multipart framing and text fields on top of the largest accepted file.
 MULTIPART_OVERHEAD = 256 * 1024
@@ -51,7 +55,8 @@ def create_app(container: Container) -> FastAPI:
     """An app serving ``container``; the caller owns the container's lifetime.
 
     Watches the app started are stopped when it shuts down (they run in this process). With
-    ``exchange_sync`` the background exchange (fireline.sync) runs while the app does.
+    ``exchange_sync`` the background exchange (fireline.sync) runs while the app does, and
+    unless ``order_check_seconds`` is 0 so does the orders' clock (fireline.services.orders).
     """
 
     @asynccontextmanager
@@ -66,7 +71,13 @@ def create_app(container: Container) -> FastAPI:
         hub = sink if isinstance(sink, HubIncidents) and container.settings.exchange_sync else None
         if hub is not None:
             hub.start()
+        check = container.settings.order_check_seconds
+        clock = OrderWorker(container.orders, seconds=check) if check else None
+        if clock is not None:
+            clock.start()
         yield
+        if clock is not None:
+            await run_in_threadpool(clock.stop)
         if hub is not None:
             await run_in_threadpool(hub.stop)
         if worker is not None:
@@ -114,11 +125,20 @@ def create_app(container: Container) -> FastAPI:
         orgs,
         audit,
         figures,
+        transparency,
         watches,
         incidents,
         review,
+        orders,
     ):
         app.include_router(module.router)
+
+    app.mount("/ui", create_ui(container))
+
+    @app.get("/", include_in_schema=False)
+    def home() -> RedirectResponse:
+        """People who open the service's address get the web UI."""
+        return RedirectResponse("/ui/", status_code=307)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

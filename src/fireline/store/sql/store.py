@@ -11,6 +11,7 @@ from fireline.store.sql.exchange import SqlExchangeStore
 from fireline.store.sql.incidents import SqlIncidentStore
 from fireline.store.sql.keys import SqlApiKeyStore
 from fireline.store.sql.migrate import require_head
+from fireline.store.sql.orders import SqlOrderStore
 from fireline.store.sql.orgs import SqlOrganisationStore
 from fireline.store.sql.review import SqlReviewStore
 from fireline.store.sql.watches import SqlWatchStore
@@ -38,6 +39,7 @@ class SqlStore:
         self.exchange = SqlExchangeStore(self.engine)
         self.incidents = SqlIncidentStore(self.engine)
         self.review = SqlReviewStore(self.engine)
+        self.orders = SqlOrderStore(self.engine)
 
     def close(self) -> None:
         """Close every pooled connection; the store is unusable afterwards."""

@@ -10,7 +10,12 @@ from alembic import context
 from sqlalchemy import Connection
 
 # Imported for their side effect: they declare their tables on Base.metadata.
-from fireline.store.sql import exchange_tables, incident_tables, review_tables  # noqa: F401
+from fireline.store.sql import (  # noqa: F401
+    exchange_tables,
+    incident_tables,
+    order_tables,
+    review_tables,
+)
 from fireline.store.sql.engine import make_engine, writing
 from fireline.store.sql.tables import Base
 

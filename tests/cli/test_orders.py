@@ -1,0 +1,66 @@
+"""`fireline order` and `fireline notice` on the command line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.cli.conftest import Cli
+
+RECEIVE = (
+    "order", "receive", "--authority", "BKA", "--reference", "TCO-1",
+    "--content-ref", "post-1", "--reason", "glorifies an attack", "--uploader", "user-1",
+)  # fmt: skip
+
+
+def test_an_order_is_received_complied_with_held_and_purged(cli: Cli, tmp_path: Path) -> None:
+    media = tmp_path / "evidence.png"
+    media.write_bytes(b"\x89PNG\r\n\x1a\n synthetic")
+    received = cli.ok(*RECEIVE, "--withhold-notice-days", "3", "--media", media)
+    assert received.stdout.startswith("order 1 received: due ") and "case 1" in received.stdout
+    assert "TCO-1" in cli.ok("order", "list").stdout
+    assert [o["state"] for o in cli.json_lines("order", "list", "--json")] == ["received"]
+    assert cli(*RECEIVE).exit_code == 5  # the same order twice
+    complied = cli.ok("order", "comply", "1", "--confirmation", "removed at once")
+    assert "within the deadline" in complied.stdout
+    assert cli("order", "comply", "1", "--confirmation", "again").exit_code == 5
+    shown = json.loads(cli.ok("order", "show", "1").stdout)
+    assert shown["state"] == "complied" and shown["holds"][0]["has_media"] is True
+    assert [n["withheld"] for n in cli.json_lines("notice", "list")] == [True]
+    assert cli.json_lines("notice", "list", "--ready") == []
+    (hold,) = cli.json_lines("order", "holds")
+    extended = cli.ok(
+        "order", "extend", str(hold["id"]), "--until", "2099-01-01T00:00:00+00:00",
+        "--reason", "proceedings",
+    )  # fmt: skip
+    assert "2099-01-01" in extended.stdout
+    assert cli.ok("order", "purge").stdout.strip() == "0 holds purged"
+    # The order's hold already keeps the case's evidence.
+    assert cli.ok("order", "preserve", "1").stdout.startswith("hold 1: case 1 kept until 2099")
+    sent = cli.ok(
+        "notice", "send", "--kind", "restored", "--content-ref", "post-1",
+        "--reason", "restored", "--case", "1",
+    )  # fmt: skip
+    assert sent.stdout.strip() == "notice 2 recorded"
+    assert cli.ok("audit", "verify").stdout.startswith("audit log intact")
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["order", "show", "9"], 4),
+        (["order", "comply", "9", "--confirmation", "x"], 4),
+        (["order", "refuse", "1", "--state", "complied", "--justification", "x"], 3),
+        (["order", "refuse", "1", "--state", "lost", "--justification", "x"], 2),
+        (["order", "extend", "1", "--until", "tomorrow", "--reason", "x"], 3),
+        (["order", "receive", "--authority", "", "--reference", "r", "--content-ref", "c",
+          "--reason", "x"], 3),
+        (["notice", "send", "--kind", "removed", "--content-ref", "c", "--reason", "r"], 3),
+    ],
+)  # fmt: skip
+def test_order_exit_codes(cli: Cli, args: list[str], expected: int) -> None:
+    cli.ok(*RECEIVE)
+    result = cli(*args)
+    assert result.exit_code == expected, result.output
