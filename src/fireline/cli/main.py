@@ -1,9 +1,9 @@
 """The ``fireline`` command: the typer app and the one place errors become exit codes.
 
-Exit codes: 0 ok; 1 a match was found (``match``, ``watch``); 2 usage error; 3 invalid
-input, or a broken audit chain (``audit verify``); 4 not found; 5 conflict; 6
-authentication or permission; 7 storage error; 8 a watched stream stalled; 130
-interrupted. See docs/cli.md.
+Exit codes: 0 ok; 1 a match was found (``match``, ``watch``) or figures disagree
+(``transparency verify``); 2 usage error; 3 invalid input; 4 not found; 5 conflict; 6
+authentication or permission; 7 storage error; 8 a watched stream stalled; 10 a broken
+chain (``audit verify``, ``exchange verify``); 130 interrupted. See docs/cli.md.
 """
 
 from __future__ import annotations
