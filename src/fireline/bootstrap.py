@@ -25,6 +25,7 @@ from fireline.services.bell import Bell, RingingAuditStore
 from fireline.services.exchange import ExchangeService
 from fireline.services.exchange_events import uid_of
 from fireline.services.following import WatchSettings
+from fireline.services.holds import HoldService
 from fireline.services.incident_report import IncidentReports
 from fireline.services.incident_variants import (
     Harvester,
@@ -34,6 +35,7 @@ from fireline.services.incident_variants import (
     VariantService,
 )
 from fireline.services.incidents import IncidentService, Notify
+from fireline.services.notices import NoticeService
 from fireline.services.orders import OrderService
 from fireline.services.policy import PolicyService, load_policy
 from fireline.services.review import ReviewService
@@ -82,8 +84,12 @@ class Container:
     screening: ScreeningService
     #: The media cases hold, kept on this instance only.
     evidence: EvidenceStore
-    #: Removal orders, preservation holds and notices to users (EU TCO 2021/784).
+    #: Removal orders and their one-hour clock (EU TCO 2021/784).
     orders: OrderService
+    #: Preservation holds on evidence: six months, then purged.
+    holds: HoldService
+    #: Notices to users whose content was removed, blocked or restored.
+    notices: NoticeService
     #: Transparency reports and the EU TCO Article 7 report, from the audit log.
     transparency: TransparencyReports
 
@@ -257,15 +263,24 @@ def build(settings: Settings | None = None, *, store: Store | None = None) -> Co
     evidence = evidence_store(settings)
     hooks_policy = SourcePolicy(allow_private_addresses=settings.watch_allow_private_urls)
     order_webhooks = [WebhookSink(url, policy=hooks_policy) for url in settings.order_webhooks]
+    holds = HoldService(
+        store=store.orders,
+        review=review,
+        evidence=evidence,
+        audit=audit,
+        preservation=timedelta(days=settings.preservation_days),
+    )
+    notices = NoticeService(store=store.orders, review=review, audit=audit)
     orders = OrderService(
         store=store.orders,
         review=review,
+        holds=holds,
+        notices=notices,
         evidence=evidence,
         audit=audit,
         notify=incident_notifier(order_webhooks),
         deadline=timedelta(minutes=settings.order_deadline_minutes),
         escalate=timedelta(minutes=settings.order_escalate_minutes),
-        preservation=timedelta(days=settings.preservation_days),
     )
     return Container(
         settings=settings,
@@ -300,6 +315,8 @@ def build(settings: Settings | None = None, *, store: Store | None = None) -> Co
         ),
         evidence=evidence,
         orders=orders,
+        holds=holds,
+        notices=notices,
         transparency=TransparencyReports(audit=audit, review=review, provider=settings.org_name),
     )
 

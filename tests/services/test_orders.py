@@ -13,6 +13,8 @@ from fireline.domain import AuditAction, Conflict, InvalidInput, NotFound
 from fireline.domain.orders import HoldSource, HoldState, NoticeKind, OrderState, RemovalOrder
 from fireline.domain.review import CaseSource, CaseState, ContentStatus, Outcome
 from fireline.services import AuditLog, ReviewService
+from fireline.services.holds import HoldService
+from fireline.services.notices import NoticeService
 from fireline.services.orders import OrderService, OrderWorker
 from fireline.store import MemoryStore, Store
 from fireline.store.evidence import MemoryEvidence
@@ -38,6 +40,8 @@ class Clock:
 @dataclass
 class Legal:
     service: OrderService
+    holds: HoldService
+    notices: NoticeService
     store: Store
     clock: Clock
     evidence: MemoryEvidence
@@ -79,15 +83,21 @@ def legal(store: Store) -> Legal:
     evidence = MemoryEvidence()
     review = ReviewService(store=store.review, audit=audit, now=clock)
     sent: list[Mapping[str, Any]] = []
+    holds = HoldService(
+        store=store.orders, review=review, evidence=evidence, audit=audit, now=clock
+    )
+    notices = NoticeService(store=store.orders, review=review, audit=audit, now=clock)
     service = OrderService(
         store=store.orders,
         review=review,
+        holds=holds,
+        notices=notices,
         evidence=evidence,
         audit=audit,
         notify=sent.append,
         now=clock,
     )
-    return Legal(service, store, clock, evidence, audit, sent)
+    return Legal(service, holds, notices, store, clock, evidence, audit, sent)
 
 
 def test_an_order_starts_a_one_hour_clock_and_opens_an_urgent_case(legal: Legal) -> None:
@@ -194,7 +204,7 @@ def test_complying_removes_the_content_holds_evidence_and_withholds_the_notice(
     (notice,) = found.notices
     assert (notice.kind, notice.uploader, notice.withheld) == (NoticeKind.REMOVED, "user-9", True)
     assert notice.withheld_until == legal.clock.at + timedelta(days=7)
-    assert legal.service.list_notices(ready=True) == []
+    assert legal.notices.list_notices(ready=True) == []
     assert legal.records(AuditAction.ORDER_COMPLIED)[0].detail == {
         "seconds_to_comply": 2520.0,
         "within_deadline": True,
@@ -263,28 +273,28 @@ def test_holds_purge_after_183_days_keeping_media_a_live_hold_still_needs(legal:
     first_hold, second_hold = legal.store.orders.list_holds()
 
     legal.clock.advance(days=173)  # the first hold's last day
-    assert legal.service.purge_expired() == [
+    assert legal.holds.purge_expired() == [
         replace(first_hold, state=HoldState.PURGED, purged_at=legal.clock.at, version=2)
     ]
     assert legal.evidence.get(digest) == MEDIA  # the second hold still keeps it
     assert legal.records(AuditAction.HOLD_PURGED)[0].detail == {}
 
     with pytest.raises(InvalidInput) as raised:
-        legal.service.extend(
+        legal.holds.extend(
             second_hold.id, until=second_hold.expires_at, reason="trial", actor=LEGAL
         )
     assert raised.value.code == "invalid_until"
     until = second_hold.expires_at + timedelta(days=90)
-    legal.service.extend(second_hold.id, until=until, reason="court proceedings", actor=LEGAL)
+    legal.holds.extend(second_hold.id, until=until, reason="court proceedings", actor=LEGAL)
     assert legal.records(AuditAction.HOLD_EXTENDED)[0].detail == {"until": until.isoformat()}
     legal.clock.advance(days=11)
-    assert legal.service.purge_expired() == []
+    assert legal.holds.purge_expired() == []
     legal.clock.advance(days=90)
-    assert [h.id for h in legal.service.purge_expired()] == [second_hold.id]
+    assert [h.id for h in legal.holds.purge_expired()] == [second_hold.id]
     with pytest.raises(NotFound):
         legal.evidence.get(digest)
     with pytest.raises(Conflict) as conflict:
-        legal.service.extend(
+        legal.holds.extend(
             second_hold.id, until=legal.clock.at + timedelta(days=1), reason="x", actor=LEGAL
         )
     assert conflict.value.code == "hold_purged"
@@ -295,29 +305,27 @@ def test_an_open_case_keeps_its_media_when_its_hold_expires(legal: Legal) -> Non
     case = legal.service.review.open_case(
         source=CaseSource.REPORT, content_ref="post-3", media_sha256=digest, actions=["preserve"]
     )
-    hold = legal.service.preserve_case(case.id, actor=LEGAL)
-    assert legal.service.preserve_case(case.id, actor=LEGAL) == hold  # once
+    hold = legal.holds.preserve_case(case.id, actor=LEGAL)
+    assert legal.holds.preserve_case(case.id, actor=LEGAL) == hold  # once
     assert (hold.source, hold.case_id, hold.media_sha256) == (HoldSource.CASE, case.id, digest)
     legal.clock.advance(days=184)
-    assert [h.id for h in legal.service.purge_expired()] == [hold.id]
+    assert [h.id for h in legal.holds.purge_expired()] == [hold.id]
     assert legal.evidence.get(digest) == MEDIA
 
 
 def test_notices_name_their_order_or_case_and_may_be_withheld(legal: Legal) -> None:
     order = legal.receive()
     with pytest.raises(InvalidInput) as raised:
-        legal.service.send_notice(kind="removed", content_ref="p", reason="r", actor=LEGAL)
+        legal.notices.send(kind="removed", content_ref="p", reason="r", actor=LEGAL)
     assert raised.value.code == "missing_field"
     with pytest.raises(NotFound):
-        legal.service.send_notice(
-            kind="removed", content_ref="p", reason="r", order_id=99, actor=LEGAL
-        )
+        legal.notices.send(kind="removed", content_ref="p", reason="r", order_id=99, actor=LEGAL)
     with pytest.raises(InvalidInput) as raised:
-        legal.service.send_notice(
+        legal.notices.send(
             kind="erased", content_ref="p", reason="r", order_id=order.id, actor=LEGAL
         )
     assert raised.value.code == "invalid_kind"
-    notice = legal.service.send_notice(
+    notice = legal.notices.send(
         kind=NoticeKind.BLOCKED,
         content_ref="post-1",
         uploader="user-9",
@@ -326,9 +334,9 @@ def test_notices_name_their_order_or_case_and_may_be_withheld(legal: Legal) -> N
         withhold_days=3,
         actor=LEGAL,
     )
-    assert notice.withheld and legal.service.list_notices(ready=True) == []
+    assert notice.withheld and legal.notices.list_notices(ready=True) == []
     legal.clock.advance(days=3)
-    assert legal.service.list_notices(ready=True) == [notice]
-    assert legal.service.list_notices(case_id=order.case_id) == [notice]
+    assert legal.notices.list_notices(ready=True) == [notice]
+    assert legal.notices.list_notices(case_id=order.case_id) == [notice]
     (record,) = legal.records(AuditAction.NOTICE_SENT)
     assert record.detail == {"kind": "blocked", "withheld": True}

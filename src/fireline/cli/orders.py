@@ -158,14 +158,14 @@ def holds(
     limit: LimitOption = 100,
 ) -> None:
     """Preservation holds oldest first, one JSON object per line."""
-    for hold in container(ctx).orders.list_holds(state=state, after=after, limit=limit):
+    for hold in container(ctx).holds.list_holds(state=state, after=after, limit=limit):
         emit_json(hold_view(hold))
 
 
 @app.command("preserve")
 def preserve(ctx: typer.Context, case_id: int) -> None:
     """Keep a case's evidence under a preservation hold (its live hold, if it has one)."""
-    hold = container(ctx).orders.preserve_case(case_id, actor=cli_actor())
+    hold = container(ctx).holds.preserve_case(case_id, actor=cli_actor())
     typer.echo(f"hold {hold.id}: case {case_id} kept until {hold.expires_at.isoformat()}")
 
 
@@ -177,7 +177,7 @@ def extend(
     reason: Annotated[str, typer.Option(help="The authority's request.")],
 ) -> None:
     """Keep a hold's evidence longer, at an authority's request."""
-    hold = container(ctx).orders.extend(
+    hold = container(ctx).holds.extend(
         hold_id, until=_time(until, what="--until"), reason=reason, actor=cli_actor()
     )
     typer.echo(f"hold {hold.id}: kept until {hold.expires_at.isoformat()}")
@@ -186,7 +186,7 @@ def extend(
 @app.command("purge")
 def purge(ctx: typer.Context) -> None:
     """Purge expired holds: delete their media unless something else still holds them."""
-    done = container(ctx).orders.purge_expired(actor=cli_actor())
+    done = container(ctx).holds.purge_expired(actor=cli_actor())
     typer.echo(f"{len(done)} holds purged")
 
 
@@ -200,7 +200,7 @@ def list_notices(
     limit: LimitOption = 100,
 ) -> None:
     """Notices oldest first, one JSON object per line."""
-    found = container(ctx).orders.list_notices(
+    found = container(ctx).notices.list_notices(
         order_id=order, case_id=case, ready=ready, after=after, limit=limit
     )
     for notice in found:
@@ -219,7 +219,7 @@ def send(
     withhold_days: Annotated[int, typer.Option(help="Days it is withheld (0-42).")] = 0,
 ) -> None:
     """Record a notice to a user (name its --order or its --case)."""
-    notice = container(ctx).orders.send_notice(
+    notice = container(ctx).notices.send(
         kind=kind,
         content_ref=content_ref,
         uploader=uploader,

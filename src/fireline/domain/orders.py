@@ -254,6 +254,19 @@ class OrderFile:
     notices: tuple[Notice, ...] = ()
 
 
+@dataclass(frozen=True, slots=True)
+class OrderRemoval:
+    """What complying with an order does to its case, before anything is saved.
+
+    ``before`` is the case as read; ``case`` the case with its content removed (None when
+    nothing changes); ``decision`` the decision that records it (only for an open case).
+    """
+
+    before: Case | None = None
+    case: Case | None = None
+    decision: NewDecision | None = None
+
+
 # -- transitions ---------------------------------------------------------------------------
 
 
@@ -329,25 +342,20 @@ def notice_reason(order: RemovalOrder) -> str:
 
 def removed_by_order(
     case: Case | None, order: RemovalOrder, *, actor: str, at: datetime
-) -> tuple[Case | None, NewDecision | None]:
+) -> OrderRemoval:
     """The order's case with its content removed, and the decision that records it.
 
     An open case is decided ``remove`` by ``actor`` (so it leaves the review queue and
     nobody restores what an order removed); a case already decided only has its content
-    removed, without a decision. (None, None) when nothing changes.
+    removed, without a decision. Neither when nothing changes.
     """
     if case is None:
-        return None, None
+        return OrderRemoval()
     status = status_after(Outcome.REMOVE, case.content_status)
     if case.state is not CaseState.OPEN:
-        return (
-            (None, None)
-            if status is case.content_status
-            else (
-                replace(case, content_status=status),
-                None,
-            )
-        )
+        if status is case.content_status:
+            return OrderRemoval(before=case)
+        return OrderRemoval(before=case, case=replace(case, content_status=status))
     reason = f"complied with removal order {order.id} ({order.authority}, {order.reference})"
     reason = reason[:MAX_TEXT]
     decided = replace(
@@ -359,4 +367,8 @@ def removed_by_order(
         outcome=Outcome.REMOVE,
         reason=reason,
     )
-    return decided, NewDecision(reviewer=actor, outcome=Outcome.REMOVE, reason=reason, at=at)
+    return OrderRemoval(
+        before=case,
+        case=decided,
+        decision=NewDecision(reviewer=actor, outcome=Outcome.REMOVE, reason=reason, at=at),
+    )

@@ -24,6 +24,8 @@ from fireline.store import AuditStore
 
 #: Most records one page may hold.
 MAX_PAGE = 1000
+#: Who the instance's own periodic work (escalations, purges) acts as.
+INSTANCE = "local"
 #: Longest action name the store keeps.
 MAX_ACTION = 64
 

@@ -15,9 +15,10 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any
 
 from fireline.domain import AuditAction, Conflict, Forbidden, InvalidInput, OpinionKind
+from fireline.domain.orders import OrderRemoval, RemovalOrder, removed_by_order
 from fireline.domain.review import (
     ACTION,
     MAX_ACTIONS,
@@ -53,50 +54,29 @@ from fireline.domain.review import (
 )
 from fireline.domain.taxonomy import parse_labels
 from fireline.services.audit import AuditLog
-from fireline.services.text import check_text
+from fireline.services.fields import check_page, text_field
+from fireline.services.retrying import retrying
 from fireline.store import ReviewStore
 
 log = logging.getLogger("fireline.review")
 
-#: Tries of a read-change-save before giving up to a storm of concurrent writers.
-SAVE_ATTEMPTS = 50
 DEFAULT_APPEAL_WINDOW = timedelta(days=30)
-MAX_PAGE = 1000
 #: The note a dispute carries: the reviewer's reason stays here (it may describe a user).
 DISPUTE_NOTE = "overturned on appeal: the reviewer judged the match wrong"
 
 Opine = Callable[..., object]
-T = TypeVar("T")
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def _text(value: str, *, what: str, most: int, required: bool = False) -> str:
-    if not isinstance(value, str):
-        raise InvalidInput(f"{what} must be text", code="invalid_text")
-    value = check_text(value.strip(), what=what)
-    if required and not value:
-        raise InvalidInput(f"{what} is required", code="missing_field")
-    if len(value) > most:
-        raise InvalidInput(f"{what} is at most {most} characters", code="text_too_long")
-    return value
-
-
 def _reviewer(value: str) -> str:
-    return _text(value, what="a reviewer", most=MAX_REF, required=True)
+    return text_field(value, what="a reviewer", most=MAX_REF, required=True)
 
 
 def _seconds(start: datetime, end: datetime) -> float:
     return round(max((end - start).total_seconds(), 0.0), 3)
-
-
-def _check_page(after: int, limit: int) -> None:
-    if isinstance(after, bool) or not isinstance(after, int) or after < 0:
-        raise InvalidInput("after is 0 or more", code="invalid_cursor")
-    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_PAGE:
-        raise InvalidInput(f"limit is between 1 and {MAX_PAGE}", code="invalid_limit")
 
 
 class ReviewService:
@@ -163,11 +143,11 @@ class ReviewService:
         new = NewCase(
             source=parse_enum(CaseSource, source, what="source", code="invalid_source"),
             severity=check_severity(severity, chosen),
-            content_ref=_text(content_ref, what="content_ref", most=MAX_REF, required=True),
+            content_ref=text_field(content_ref, what="content_ref", most=MAX_REF, required=True),
             created_at=self.now(),
             content_status=status,
             incident_id=None if incident_id is None else check_id(incident_id, what="an incident"),
-            uploader=_text(uploader, what="uploader", most=MAX_REF),
+            uploader=text_field(uploader, what="uploader", most=MAX_REF),
             account_class=check_account_class(account_class),
             labels=chosen,
             signal_types=check_slugs(
@@ -176,12 +156,12 @@ class ReviewService:
             entry_ids=check_entry_ids(entry_ids),
             evidence=check_evidence(evidence),
             actions=check_slugs(actions, what="actions", pattern=ACTION, most=MAX_ACTIONS),
-            note=_text(note, what="a note", most=MAX_TEXT),
+            note=text_field(note, what="a note", most=MAX_TEXT),
             media_sha256=check_media_digest(media_sha256),
         )
         if new.source is CaseSource.MATCH and not new.entry_ids:
             raise InvalidInput("a match case names the entries it matched", code="missing_field")
-        actor = _text(actor, what="an actor", most=MAX_REF, required=True)
+        actor = text_field(actor, what="an actor", most=MAX_REF, required=True)
         case = self.store.create_case(new)
         self.audit.record(
             actor=actor,
@@ -212,9 +192,13 @@ class ReviewService:
             appeals=tuple(self.store.appeals(case_id)),
         )
 
+    def case(self, case_id: int) -> Case:
+        """The case alone, without its decisions and appeals; NotFound (``case_not_found``)."""
+        return self.store.get_case(check_id(case_id, what="a case"))
+
     def queue(self, *, limit: int = 50) -> list[Case]:
         """Open cases and cases with a pending appeal, most urgent first (docs/review.md)."""
-        _check_page(0, limit)
+        check_page(0, limit)
         return self.store.queue(limit=limit)
 
     def list_cases(
@@ -227,7 +211,7 @@ class ReviewService:
         limit: int = 100,
     ) -> list[Case]:
         """Cases in id order from after ``after`` (the cursor), optionally filtered."""
-        _check_page(after, limit)
+        check_page(after, limit)
         return self.store.list_cases(
             states=None
             if states is None
@@ -247,7 +231,7 @@ class ReviewService:
         self, *, state: AppealState | str | None = None, after: int = 0, limit: int = 100
     ) -> list[Appeal]:
         """Appeals in id order from after ``after``, optionally in one state."""
-        _check_page(after, limit)
+        check_page(after, limit)
         chosen = (
             None
             if state is None
@@ -263,7 +247,7 @@ class ReviewService:
         ``case_closed``) for a case that is not open."""
         reviewer = _reviewer(reviewer)
         chosen = parse_enum(Outcome, outcome, what="outcome", code="invalid_outcome")
-        reason = _text(reason, what="a reason", most=MAX_TEXT, required=True)
+        reason = text_field(reason, what="a reason", most=MAX_TEXT, required=True)
 
         def attempt() -> tuple[Case, Case]:
             case = self.store.get_case(case_id)
@@ -281,22 +265,27 @@ class ReviewService:
             decision = NewDecision(reviewer=reviewer, outcome=chosen, reason=reason, at=at)
             return case, self.store.save_case(changed, decision=decision)
 
-        before, case = _retrying(attempt, what=f"case {case_id}")
-        assert case.decided_at is not None
-        self.audit.record(
-            actor=reviewer,
-            action=AuditAction.CASE_DECIDED,
-            subject=f"case:{case.id}",
-            detail={
-                **_about(case),
-                "outcome": chosen.value,
-                "previous_status": before.content_status.value,
-                "content_status": case.content_status.value,
-                "seconds_to_decide": _seconds(case.created_at, case.decided_at),
-            },
-        )
+        before, case = retrying(attempt, what=f"case {case_id}")
+        self._decided(before, case, actor=reviewer)
         self._restored(case, before.content_status, actor=reviewer, via="decision")
         return case
+
+    # -- removal orders -------------------------------------------------------------------
+
+    def prepare_order_removal(
+        self, order: RemovalOrder, *, actor: str, at: datetime
+    ) -> OrderRemoval:
+        """What complying with ``order`` does to its case (content removed; an open case
+        decided ``remove`` by ``actor``), unsaved: the order's store saves it in the order's
+        transaction, then ``order_removal_saved`` records it. NotFound if the case is gone."""
+        case = None if order.case_id is None else self.store.get_case(order.case_id)
+        return removed_by_order(case, order, actor=actor, at=at)
+
+    def order_removal_saved(self, removal: OrderRemoval, *, actor: str) -> None:
+        """Record the decision a saved order removal made (``case.decided``, ``via``
+        ``order``); nothing when the case was not open."""
+        if removal.decision is not None and removal.before and removal.case:
+            self._decided(removal.before, removal.case, actor=actor, via="order")
 
     # -- appeals --------------------------------------------------------------------------
 
@@ -309,9 +298,9 @@ class ReviewService:
         one has reviewed it yet); one pending appeal per case. The platform vouches for
         ``appellant`` (its opaque id of the user).
         """
-        appellant = _text(appellant, what="an appellant", most=MAX_REF, required=True)
-        reason = _text(reason, what="a reason", most=MAX_TEXT)
-        actor = _text(actor, what="an actor", most=MAX_REF, required=True)
+        appellant = text_field(appellant, what="an appellant", most=MAX_REF, required=True)
+        reason = text_field(reason, what="a reason", most=MAX_TEXT)
+        actor = text_field(actor, what="an actor", most=MAX_REF, required=True)
 
         def attempt() -> tuple[Case, Appeal]:
             case = self.store.get_case(case_id)
@@ -321,7 +310,7 @@ class ReviewService:
             appeal = self.store.create_appeal(new, case=replace(case, state=CaseState.APPEALED))
             return case, appeal
 
-        case, appeal = _retrying(attempt, what=f"case {case_id}")
+        case, appeal = retrying(attempt, what=f"case {case_id}")
         self.audit.record(
             actor=actor,
             action=AuditAction.APPEAL_FILED,
@@ -357,7 +346,7 @@ class ReviewService:
         match cases only) disputes every matched entry through ``opine``.
         """
         reviewer = _reviewer(reviewer)
-        reason = _text(reason, what="a reason", most=MAX_TEXT, required=True)
+        reason = text_field(reason, what="a reason", most=MAX_TEXT, required=True)
         if not isinstance(upheld, bool) or not isinstance(wrong_match, bool):
             raise InvalidInput("upheld and wrong_match are true or false", code="invalid_field")
         if wrong_match and not upheld:
@@ -393,7 +382,7 @@ class ReviewService:
             saved = self.store.save_appeal(changed, case=changed_case, decision=decision)
             return case, self.store.get_case(case.id), saved
 
-        before, case, appeal = _retrying(attempt, what=f"appeal {appeal_id}")
+        before, case, appeal = retrying(attempt, what=f"appeal {appeal_id}")
         sent, failed = self._dispute(case) if wrong_match else (0, 0)
         assert appeal.decided_at is not None
         self.audit.record(
@@ -455,6 +444,21 @@ class ReviewService:
                 log.exception("case %s: disputing entry %s failed", case.id, entry_id)
         return sent, failed
 
+    def _decided(self, before: Case, case: Case, *, actor: str, via: str | None = None) -> None:
+        assert case.outcome is not None and case.decided_at is not None
+        detail: dict[str, Any] = {
+            **_about(case),
+            "outcome": case.outcome.value,
+            "previous_status": before.content_status.value,
+            "content_status": case.content_status.value,
+            "seconds_to_decide": _seconds(case.created_at, case.decided_at),
+        }
+        if via is not None:
+            detail["via"] = via
+        self.audit.record(
+            actor=actor, action=AuditAction.CASE_DECIDED, subject=f"case:{case.id}", detail=detail
+        )
+
     def _restored(
         self,
         case: Case,
@@ -487,14 +491,3 @@ def _about(case: Case) -> dict[str, Any]:
         "incident_id": case.incident_id,
         "account_class": case.account_class,
     }
-
-
-def _retrying(attempt: Callable[[], T], *, what: str) -> T:
-    """``attempt()``, again while another writer saved first (Conflict ``stale``)."""
-    for _ in range(SAVE_ATTEMPTS):
-        try:
-            return attempt()
-        except Conflict as exc:
-            if exc.code != "stale":
-                raise
-    raise Conflict(f"{what} is changing too fast to save; try again", code="stale")

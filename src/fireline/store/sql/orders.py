@@ -31,9 +31,9 @@ from fireline.domain.orders import (
 from fireline.domain.review import Case, NewDecision
 from fireline.store.memory_incidents import stale
 from fireline.store.memory_orders import duplicate_order, hold_not_found, order_not_found
+from fireline.store.sql.case_rows import insert_decision, write_case
 from fireline.store.sql.engine import reading, writing
 from fireline.store.sql.order_tables import PreservationHoldRow, RemovalOrderRow, UserNoticeRow
-from fireline.store.sql.review import _add_decision, _save_case
 
 #: The largest id the columns hold (BIGINT); larger ones are simply not found.
 MAX_ID = 2**63 - 1
@@ -254,9 +254,9 @@ class SqlOrderStore:
                 _read_order(conn, order.id)
                 raise stale(f"order {order.id}")
             if case is not None:
-                _save_case(conn, case)
+                write_case(conn, case)
                 if decision is not None:
-                    _add_decision(conn, case.id, decision)
+                    insert_decision(conn, case.id, decision)
             return SavedOrder(
                 order=_read_order(conn, order.id),
                 hold=None if hold is None else _add_hold(conn, hold),

@@ -9,7 +9,6 @@ appeal that follows it cannot race another writer of the same case.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from datetime import date
 from typing import Any
@@ -33,7 +32,6 @@ from fireline.domain.review import (
     Case,
     CaseSource,
     CaseState,
-    ContentStatus,
     Decision,
     Exposure,
     NewAppeal,
@@ -49,6 +47,17 @@ from fireline.store.memory_review import (
     evidence_json,
     not_its_case,
 )
+from fireline.store.sql.case_rows import (
+    MAX_ID,
+    case_from_row,
+    insert_decision,
+    json_text,
+    read_case,
+    require_case,
+    select_cases,
+    storable,
+    write_case,
+)
 from fireline.store.sql.engine import reading, writing
 from fireline.store.sql.review_tables import (
     ReviewAppealRow,
@@ -57,108 +66,7 @@ from fireline.store.sql.review_tables import (
     ReviewExposureRow,
 )
 
-#: The largest id the columns hold (BIGINT); larger ones cannot be bound, so they are
-#: simply not found.
-MAX_ID = 2**63 - 1
-
 _AnyRow = Row[*tuple[Any, ...]]
-
-
-def _storable(record_id: int) -> bool:
-    return 1 <= record_id <= MAX_ID
-
-
-def _json(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"))
-
-
-# -- cases -------------------------------------------------------------------------------
-
-
-def _select_cases() -> Select[*tuple[Any, ...]]:
-    return select(ReviewCaseRow.__table__)
-
-
-def _case(row: _AnyRow) -> Case:
-    return Case(
-        id=row.id,
-        source=CaseSource(row.source),
-        state=CaseState(row.state),
-        severity=row.severity,
-        content_ref=row.content_ref,
-        created_at=row.created_at,
-        content_status=ContentStatus(row.content_status),
-        incident_id=row.incident_id,
-        uploader=row.uploader,
-        account_class=row.account_class,
-        labels=tuple(json.loads(row.labels)),
-        signal_types=tuple(json.loads(row.signal_types)),
-        entry_ids=tuple(json.loads(row.entry_ids)),
-        evidence=json.loads(row.evidence),
-        actions=tuple(json.loads(row.actions)),
-        note=row.note,
-        decided_at=row.decided_at,
-        reviewer=row.reviewer,
-        outcome=None if row.outcome is None else Outcome(row.outcome),
-        reason=row.reason,
-        media_sha256=row.media_sha256,
-        version=row.version,
-    )
-
-
-def _saved_values(case: Case) -> dict[str, Any]:
-    """The columns a case's save writes (see memory_review.SAVED_FIELDS)."""
-    return {
-        "state": case.state.value,
-        "severity": case.severity,
-        "content_status": case.content_status.value,
-        "decided_at": case.decided_at,
-        "reviewer": case.reviewer,
-        "outcome": None if case.outcome is None else case.outcome.value,
-        "reason": case.reason,
-        "actions": _json(list(case.actions)),
-        "media_sha256": case.media_sha256,
-    }
-
-
-def _read_case(conn: Connection, case_id: int) -> Case:
-    row = conn.execute(_select_cases().where(ReviewCaseRow.id == case_id)).one_or_none()
-    if row is None:
-        raise case_not_found(case_id)
-    return _case(row)
-
-
-def _require_case(conn: Connection, case_id: int) -> None:
-    found = conn.execute(select(ReviewCaseRow.id).where(ReviewCaseRow.id == case_id)).one_or_none()
-    if found is None:
-        raise case_not_found(case_id)
-
-
-def _save_case(conn: Connection, case: Case) -> None:
-    """Write the case over its version; NotFound or Conflict (``stale``) otherwise."""
-    if not _storable(case.id):
-        raise case_not_found(case.id)
-    done = conn.execute(
-        update(ReviewCaseRow)
-        .where(ReviewCaseRow.id == case.id, ReviewCaseRow.version == case.version)
-        .values(**_saved_values(case), version=case.version + 1)
-    )
-    if done.rowcount == 0:
-        _require_case(conn, case.id)
-        raise stale(f"case {case.id}")
-
-
-def _add_decision(conn: Connection, case_id: int, decision: NewDecision) -> None:
-    conn.execute(
-        insert(ReviewDecisionRow).values(
-            case_id=case_id,
-            reviewer=decision.reviewer,
-            outcome=decision.outcome.value,
-            reason=decision.reason,
-            at=decision.at,
-            on_appeal=decision.on_appeal,
-        )
-    )
 
 
 def _decision(row: _AnyRow) -> Decision:
@@ -224,11 +132,11 @@ class SqlReviewStore:
                     content_ref=case.content_ref,
                     uploader=case.uploader,
                     account_class=case.account_class,
-                    labels=_json(list(case.labels)),
-                    signal_types=_json(list(case.signal_types)),
-                    entry_ids=_json(list(case.entry_ids)),
+                    labels=json_text(list(case.labels)),
+                    signal_types=json_text(list(case.signal_types)),
+                    entry_ids=json_text(list(case.entry_ids)),
                     evidence=evidence,
-                    actions=_json(list(case.actions)),
+                    actions=json_text(list(case.actions)),
                     content_status=case.content_status.value,
                     note=case.note,
                     created_at=case.created_at,
@@ -238,20 +146,20 @@ class SqlReviewStore:
                 )
                 .returning(ReviewCaseRow.id)
             ).scalar_one()
-            return _read_case(conn, case_id)
+            return read_case(conn, case_id)
 
     def get_case(self, case_id: int) -> Case:
-        if not _storable(case_id):
+        if not storable(case_id):
             raise case_not_found(case_id)
         with reading(self._engine) as conn:
-            return _read_case(conn, case_id)
+            return read_case(conn, case_id)
 
     def save_case(self, case: Case, *, decision: NewDecision | None = None) -> Case:
         with writing(self._engine) as conn:
-            _save_case(conn, case)
+            write_case(conn, case)
             if decision is not None:
-                _add_decision(conn, case.id, decision)
-            return _read_case(conn, case.id)
+                insert_decision(conn, case.id, decision)
+            return read_case(conn, case.id)
 
     def list_cases(
         self,
@@ -265,7 +173,7 @@ class SqlReviewStore:
         if states is not None and not states:
             return []
         query = (
-            _select_cases()
+            select_cases()
             .where(ReviewCaseRow.id > max(min(after, MAX_ID), 0))
             .order_by(ReviewCaseRow.id)
             .limit(max(limit, 0))
@@ -275,15 +183,15 @@ class SqlReviewStore:
         if source is not None:
             query = query.where(ReviewCaseRow.source == CaseSource(source).value)
         if incident_id is not None:
-            if not _storable(incident_id):
+            if not storable(incident_id):
                 return []
             query = query.where(ReviewCaseRow.incident_id == incident_id)
         with reading(self._engine) as conn:
-            return [_case(row) for row in conn.execute(query)]
+            return [case_from_row(row) for row in conn.execute(query)]
 
     def queue(self, *, limit: int = 50) -> list[Case]:
         query = (
-            _select_cases()
+            select_cases()
             .where(ReviewCaseRow.state.in_(sorted(s.value for s in QUEUED_STATES)))
             .order_by(
                 ReviewCaseRow.severity.desc(),
@@ -294,13 +202,13 @@ class SqlReviewStore:
             .limit(max(limit, 0))
         )
         with reading(self._engine) as conn:
-            return [_case(row) for row in conn.execute(query)]
+            return [case_from_row(row) for row in conn.execute(query)]
 
     def decisions(self, case_id: int) -> list[Decision]:
-        if not _storable(case_id):
+        if not storable(case_id):
             raise case_not_found(case_id)
         with reading(self._engine) as conn:
-            _require_case(conn, case_id)
+            require_case(conn, case_id)
             rows = conn.execute(
                 select(ReviewDecisionRow.__table__)
                 .where(ReviewDecisionRow.case_id == case_id)
@@ -316,7 +224,7 @@ class SqlReviewStore:
         with writing(self._engine) as conn:
             # The case first: its update locks the row (PostgreSQL), so no other appeal
             # of it can be filed between the check below and the insert.
-            _save_case(conn, case)
+            write_case(conn, case)
             pending = conn.execute(
                 select(ReviewAppealRow.id).where(
                     ReviewAppealRow.case_id == case.id,
@@ -342,7 +250,7 @@ class SqlReviewStore:
             return _read_appeal(conn, appeal_id)
 
     def get_appeal(self, appeal_id: int) -> Appeal:
-        if not _storable(appeal_id):
+        if not storable(appeal_id):
             raise appeal_not_found(appeal_id)
         with reading(self._engine) as conn:
             return _read_appeal(conn, appeal_id)
@@ -354,7 +262,7 @@ class SqlReviewStore:
         case: Case | None = None,
         decision: NewDecision | None = None,
     ) -> Appeal:
-        if not _storable(appeal.id):
+        if not storable(appeal.id):
             raise appeal_not_found(appeal.id)
         with writing(self._engine) as conn:
             case_id = conn.execute(
@@ -379,16 +287,16 @@ class SqlReviewStore:
             if done.rowcount == 0:
                 raise stale(f"appeal {appeal.id}")
             if case is not None:
-                _save_case(conn, case)
+                write_case(conn, case)
             if decision is not None:
-                _add_decision(conn, case_id, decision)
+                insert_decision(conn, case_id, decision)
             return _read_appeal(conn, appeal.id)
 
     def appeals(self, case_id: int) -> list[Appeal]:
-        if not _storable(case_id):
+        if not storable(case_id):
             raise case_not_found(case_id)
         with reading(self._engine) as conn:
-            _require_case(conn, case_id)
+            require_case(conn, case_id)
             rows = conn.execute(
                 _select_appeals()
                 .where(ReviewAppealRow.case_id == case_id)
@@ -413,10 +321,10 @@ class SqlReviewStore:
     # -- exposures ------------------------------------------------------------------------
 
     def record_exposure(self, reviewer: str, day: date, case_id: int) -> int:
-        if not _storable(case_id):
+        if not storable(case_id):
             raise case_not_found(case_id)
         with writing(self._engine) as conn:
-            _require_case(conn, case_id)
+            require_case(conn, case_id)
             dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
             upsert = dialect.insert(ReviewExposureRow).values(reviewer=reviewer, day=day, views=1)
             views: int = conn.execute(

@@ -113,21 +113,21 @@ def list_holds(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> HoldsPublic:
     """Preservation holds oldest first."""
-    found = container.orders.list_holds(state=state, after=after, limit=limit)
+    found = container.holds.list_holds(state=state, after=after, limit=limit)
     return HoldsPublic(holds=[HoldPublic.model_validate(hold_view(h)) for h in found])
 
 
 @router.post("/holds/purge", response_model=HoldsPublic, responses=_ERRORS)
 def purge(container: ContainerDep, key: LegalKey) -> HoldsPublic:
     """Purge the holds that expired now (what the server's worker does periodically)."""
-    done = container.orders.purge_expired(actor=key.actor)
+    done = container.holds.purge_expired(actor=key.actor)
     return HoldsPublic(holds=[HoldPublic.model_validate(hold_view(h)) for h in done])
 
 
 @router.post("/holds/{hold_id}/extend", response_model=HoldPublic, responses=_ERRORS)
 def extend(hold_id: int, body: HoldExtension, container: ContainerDep, key: LegalKey) -> HoldPublic:
     """Keep a hold's evidence longer, at an authority's request. 409 ``hold_purged``."""
-    hold = container.orders.extend(hold_id, until=body.until, reason=body.reason, actor=key.actor)
+    hold = container.holds.extend(hold_id, until=body.until, reason=body.reason, actor=key.actor)
     return HoldPublic.model_validate(hold_view(hold))
 
 
@@ -142,7 +142,7 @@ def list_notices(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> NoticesPublic:
     """Notices to users oldest first; ``ready=true``: those not (or no longer) withheld."""
-    found = container.orders.list_notices(
+    found = container.notices.list_notices(
         order_id=order, case_id=case, ready=ready, after=after, limit=limit
     )
     return NoticesPublic(notices=[NoticePublic.model_validate(notice_view(n)) for n in found])
@@ -156,7 +156,7 @@ def list_notices(
 )
 def send_notice(body: NoticeCreate, container: ContainerDep, key: LegalKey) -> NoticePublic:
     """Record a notice to a user (it names the order or the case it follows)."""
-    notice = container.orders.send_notice(
+    notice = container.notices.send(
         kind=body.kind,
         content_ref=body.content_ref,
         uploader=body.uploader,
