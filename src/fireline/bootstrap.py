@@ -311,7 +311,12 @@ def build(settings: Settings | None = None, *, store: Store | None = None) -> Co
         policy=policy_service,
         review=review,
         screening=ScreeningService(
-            matcher=matcher, policy=policy_service, review=review, evidence=evidence, audit=audit
+            matcher=matcher,
+            policy=policy_service,
+            review=review,
+            holds=holds,
+            evidence=evidence,
+            audit=audit,
         ),
         evidence=evidence,
         orders=orders,

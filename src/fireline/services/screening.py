@@ -2,7 +2,8 @@
 
 This is the call a platform's upload pipeline makes. The answer says what to do now
 (``blocked``: refuse the upload) and, when a person must look or the user may appeal,
-which case holds it. A match's media stay here, with the case (hashes, never content).
+which case holds it. A match's media stay here, with the case (hashes, never content);
+when the policy says ``preserve``, a preservation hold keeps them (services.holds).
 """
 
 from __future__ import annotations
@@ -11,9 +12,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from fireline.domain import InvalidInput, MatchResult, NotFound, Signal
+from fireline.domain.orders import PreservationHold
 from fireline.domain.policy import AccountClass, PolicyAction, UploadContext, Verdict
 from fireline.domain.review import Case, CaseSource, ContentStatus
 from fireline.services.audit import AuditLog
+from fireline.services.holds import HoldService
 from fireline.services.matching import Matcher
 from fireline.services.policy import PolicyService
 from fireline.services.review import ReviewService
@@ -23,9 +26,16 @@ from fireline.store.evidence import EvidenceStore
 
 #: Longest platform reference (content id, user id) a case keeps.
 MAX_REF = 200
-#: Actions that put the upload in front of a person, or let its uploader appeal.
+#: Actions that put the upload in front of a person, or let its uploader appeal; and
+#: ``preserve``, whose hold keeps evidence for a case (so a person sees why it is kept).
 _CASE_ACTIONS = frozenset(
-    {PolicyAction.BLOCK, PolicyAction.REMOVE, PolicyAction.REVIEW, PolicyAction.INTERSTITIAL}
+    {
+        PolicyAction.BLOCK,
+        PolicyAction.REMOVE,
+        PolicyAction.REVIEW,
+        PolicyAction.INTERSTITIAL,
+        PolicyAction.PRESERVE,
+    }
 )
 
 
@@ -40,12 +50,14 @@ class Upload:
 
 @dataclass(frozen=True, slots=True)
 class Screening:
-    """What the policy made of one upload's matches."""
+    """What the policy made of one upload's matches: the case it opened, if any, and the
+    hold that keeps its evidence when the policy said ``preserve``."""
 
     result: MatchResult
     verdict: Verdict
     content_status: ContentStatus
     case: Case | None = None
+    hold: PreservationHold | None = None
 
     @property
     def blocked(self) -> bool:
@@ -88,12 +100,14 @@ class ScreeningService:
         matcher: Matcher,
         policy: PolicyService,
         review: ReviewService,
+        holds: HoldService,
         evidence: EvidenceStore,
         audit: AuditLog,
     ) -> None:
         self.matcher = matcher
         self.policy = policy
         self.review = review
+        self.holds = holds
         self.evidence = evidence
         self.audit = audit
 
@@ -139,7 +153,7 @@ class ScreeningService:
         if not result.matches:
             return Screening(result=result, verdict=verdict, content_status=ContentStatus.VISIBLE)
         status = content_status(verdict)
-        case = None
+        case = hold = None
         idle = {*verdict.suppressed, *verdict.negative}
         acting = [m for m in result.matches if m.entry.id not in idle]
         for entry_id in verdict.newly_quarantined:
@@ -169,6 +183,8 @@ class ScreeningService:
                 media_sha256=media,
                 actor=actor,
             )
+            if PolicyAction.PRESERVE in verdict.actions:
+                hold = self.holds.preserve_case(case.id, actor=actor)
         self.audit.record(
             actor=actor,
             action="upload.screened",
@@ -185,7 +201,9 @@ class ScreeningService:
                 "content_status": status.value,
             },
         )
-        return Screening(result=result, verdict=verdict, content_status=status, case=case)
+        return Screening(
+            result=result, verdict=verdict, content_status=status, case=case, hold=hold
+        )
 
 
 def _evidence(result: MatchResult, verdict: Verdict) -> dict[str, object]:
