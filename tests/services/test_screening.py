@@ -132,3 +132,32 @@ def test_hashes_screened_without_media_are_held_without_media(default: Container
     assert done.case is not None and done.case.media_sha256 is None
     assert done.hold is not None and done.hold.media_sha256 is None
     assert done.hold.case_id == done.case.id
+
+
+def test_every_upload_screened_is_recorded_and_one_that_matched_nothing_compactly(
+    default: Container,
+) -> None:
+    unmatched = encode(random_photo(33))
+    nothing = default.screening.screen_content(
+        unmatched, upload=Upload("post-3", "user-secret-3"), actor=PIPELINE
+    )
+    assert not nothing.result.matches and nothing.case is None
+    hashes = default.screening.screen_signals(
+        default.hashing.hash_content(unmatched).signals,
+        upload=Upload("post-4", "user-secret-4"),
+        actor=PIPELINE,
+    )
+    assert hashes.case is None
+    matched = default.screening.screen_content(BANKED, upload=Upload("post-5"), actor=PIPELINE)
+    assert matched.case is not None
+
+    first, second, third = _records(default, "upload.screened")
+    for record, ref in ((first, "post-3"), (second, "post-4")):
+        # The fact, the content's id and the outcome: no uploader, no hash, no media.
+        assert (record.actor, record.subject) == (PIPELINE, f"content:{ref}")
+        assert record.detail == {"matched": False, "content_status": "visible"}
+    assert third.subject == f"case:{matched.case.id}"
+    assert third.detail["matched"] is True and third.detail["content_status"] == "blocked"
+    text = repr([first, second])
+    assert "user-secret" not in text
+    assert not any(s.value in text for s in default.hashing.hash_content(unmatched).signals)

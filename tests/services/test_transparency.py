@@ -153,6 +153,7 @@ def run_day(container: Container, *, seed: int) -> Replay:
         upload = Upload(f"upload-ref-{number:04d}", f"uploader-id-{rng.randrange(20)}", account)
         out.secrets |= {upload.content_ref, upload.uploader}
         done = container.screening.screen_signals(signals, upload=upload, actor=PIPELINE)
+        out.truth["uploads.screened"] += 1
         if not done.result.matches:
             return
         out.truth["uploads.matched"] += 1
@@ -275,6 +276,9 @@ def independent(records: list[AuditRecord]) -> dict[str, Any]:
     for r in records:
         d = r.detail
         if r.action == "upload.screened":
+            got["uploads.screened"] += 1
+            if d["matched"] is False:
+                continue
             got["uploads.matched"] += 1
             got["uploads.acted"] += bool(d["actions"])
             for a in d["actions"]:
@@ -342,6 +346,7 @@ def test_a_day_of_traffic_gives_the_figures_the_records_and_the_stores_give(
 
     # The traffic was varied enough to exercise every path.
     assert truth["uploads.matched"] >= 20 and truth["uploads.exempt_diversions"] >= 1
+    assert truth["uploads.screened"] > truth["uploads.matched"]
     assert truth["uploads.negative_suppressed"] >= 1 and truth["cases.by_source.report"] >= 3
     assert truth["appeals.upheld"] >= 1 and truth["appeals.rejected"] >= 1
     assert truth["appeals.wrong_match"] >= 1
@@ -428,6 +433,7 @@ def test_article7_draws_each_point_from_the_figures(day: Replay) -> None:
     assert view["year"] == year and view["regulation"].startswith("Regulation (EU) 2021/784")
     assert sorted(points) == list("abcdefg")
     assert points["a"]["figures"]["cases_opened"] == flat["cases.opened"]
+    assert points["a"]["figures"]["uploads_screened"] == flat["uploads.screened"] > 0
     assert points["b"]["figures"]["blocked_reuploads"] == flat["uploads.by_content_status.blocked"]
     assert points["b"]["automated_tools"] is True
     assert points["d"]["figures"]["upheld"] == flat["appeals.upheld"]
@@ -556,7 +562,18 @@ def test_only_records_in_the_period_count() -> None:
                 "uploads.by_content_status.blocked": 1,
             },
         ),
-        ({}, {"uploads.matched": 1, "uploads.acted": 0}),
+        # A record from before every upload was recorded (no "matched") was a match.
+        ({}, {"uploads.screened": 1, "uploads.matched": 1, "uploads.acted": 0}),
+        # An upload that matched nothing counts as screened, and nowhere else.
+        (
+            {"matched": False, "content_status": "visible"},
+            {
+                "uploads.screened": 1,
+                "uploads.matched": 0,
+                "uploads.by_content_status.visible": 0,
+                "records.counted": 1,
+            },
+        ),
         ({"actions": "block"}, {"uploads.acted": 0, "uploads.by_action.block": 0}),
     ],
 )

@@ -4,6 +4,8 @@ This is the call a platform's upload pipeline makes. The answer says what to do 
 (``blocked``: refuse the upload) and, when a person must look or the user may appeal,
 which case holds it. A match's media stay here, with the case (hashes, never content);
 when the policy says ``preserve``, a preservation hold keeps them (services.holds).
+Every upload screened is recorded in the audit log (``upload.screened``), so the number
+screened, matched or not, can be recomputed from the log.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ from fireline.services.text import check_text
 from fireline.signals import ContentType
 from fireline.store.evidence import EvidenceStore
 
+#: The audit action of every upload screened, matched or not.
+UPLOAD_SCREENED = "upload.screened"
 #: Longest platform reference (content id, user id) a case keeps.
 MAX_REF = 200
 #: Actions that put the upload in front of a person, or let its uploader appeal; and
@@ -151,6 +155,14 @@ class ScreeningService:
     ) -> Screening:
         verdict = self.policy.verdict(result, UploadContext(account_class=upload.account_class))
         if not result.matches:
+            # The fact of screening and its outcome only: what matched nothing says nothing
+            # about its uploader, so neither they nor the upload's hashes are recorded.
+            self.audit.record(
+                actor=actor,
+                action=UPLOAD_SCREENED,
+                subject=f"content:{upload.content_ref}",
+                detail={"matched": False, "content_status": ContentStatus.VISIBLE.value},
+            )
             return Screening(result=result, verdict=verdict, content_status=ContentStatus.VISIBLE)
         status = content_status(verdict)
         case = hold = None
@@ -187,9 +199,10 @@ class ScreeningService:
                 hold = self.holds.preserve_case(case.id, actor=actor)
         self.audit.record(
             actor=actor,
-            action="upload.screened",
+            action=UPLOAD_SCREENED,
             subject=f"case:{case.id}" if case else f"content:{upload.content_ref}",
             detail={
+                "matched": True,
                 "actions": sorted(a.value for a in verdict.actions),
                 "rules": list(verdict.rules),
                 "signal_types": sorted({m.query.signal_type for m in acting}),

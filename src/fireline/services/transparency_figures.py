@@ -170,6 +170,11 @@ class _Tally:
             handler(detail, record.at.astimezone(UTC))
 
     def _upload(self, d: Mapping[str, Any], at: datetime) -> None:
+        self.n["uploads_screened"] += 1
+        # Logs written before every upload was recorded hold matched uploads only, without
+        # "matched"; so only an explicit false is an upload that matched nothing.
+        if d.get("matched") is False:
+            return
         self.n["uploads"] += 1
         actions = [a for a in _keys(d.get("actions")) if a in self.by["upload_actions"]]
         self.n["uploads_acted"] += bool(actions)
@@ -266,6 +271,7 @@ class _Tally:
                 "last_seq": self.last_seq,
             },
             "uploads": {
+                "screened": n["uploads_screened"],
                 "matched": n["uploads"],
                 "acted": n["uploads_acted"],
                 "by_action": table("upload_actions"),

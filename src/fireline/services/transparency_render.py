@@ -43,7 +43,7 @@ _SHORT = {
 
 SECTION_TITLES = {
     "records": "Audit records counted",
-    "uploads": "Uploads that matched a bank",
+    "uploads": "Uploads screened, and those that matched a bank",
     "cases": "Cases opened for review",
     "decisions": "Review decisions",
     "appeals": "Appeals (complaints)",
@@ -160,6 +160,7 @@ def article7_view(report: TransparencyReport) -> View:
             "a": point(
                 "Measures to identify and remove terrorist content or disable access to it",
                 {
+                    "uploads_screened": uploads["screened"],
                     "uploads_matched": uploads["matched"],
                     "blocked_at_upload": status.get("blocked", 0),
                     "removed_automatically": status.get("removed", 0),
