@@ -39,6 +39,14 @@ def test_an_order_is_received_complied_with_held_and_purged(cli: Cli, tmp_path: 
     assert cli.ok("order", "purge").stdout.strip() == "0 holds purged"
     # The order's hold already keeps the case's evidence.
     assert cli.ok("order", "preserve", "1").stdout.startswith("hold 1: case 1 kept until 2099")
+    refused = cli("order", "release", str(hold["id"]), "--reason", "not needed")
+    assert refused.exit_code == 5  # an order's evidence is kept its whole period
+    cli.ok("case", "report", "--content-ref", "post-2")
+    assert cli.ok("order", "preserve", "2").stdout.startswith("hold 2: case 2 kept until")
+    assert cli.ok("order", "release", "2", "--reason", "not needed").stdout == "hold 2: released\n"
+    assert [h["state"] for h in cli.json_lines("order", "holds", "--state", "released")] == [
+        "released"
+    ]
     sent = cli.ok(
         "notice", "send", "--kind", "restored", "--content-ref", "post-1",
         "--reason", "restored", "--case", "1",
@@ -55,6 +63,8 @@ def test_an_order_is_received_complied_with_held_and_purged(cli: Cli, tmp_path: 
         (["order", "refuse", "1", "--state", "complied", "--justification", "x"], 3),
         (["order", "refuse", "1", "--state", "lost", "--justification", "x"], 2),
         (["order", "extend", "1", "--until", "tomorrow", "--reason", "x"], 3),
+        (["order", "release", "9", "--reason", "x"], 4),
+        (["order", "release", "9", "--reason", " "], 3),
         (["order", "receive", "--authority", "", "--reference", "r", "--content-ref", "c",
           "--reason", "x"], 3),
         (["notice", "send", "--kind", "removed", "--content-ref", "c", "--reason", "r"], 3),

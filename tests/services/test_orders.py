@@ -313,6 +313,65 @@ def test_an_open_case_keeps_its_media_when_its_hold_expires(legal: Legal) -> Non
     assert legal.evidence.get(digest) == MEDIA
 
 
+def test_a_cases_hold_is_released_early_and_its_media_go_unless_still_used(legal: Legal) -> None:
+    digest = legal.evidence.put(MEDIA)
+    case = legal.service.review.open_case(
+        source=CaseSource.REPORT, content_ref="post-3", media_sha256=digest
+    )
+    hold = legal.holds.preserve_case(case.id, actor=LEGAL)
+    with pytest.raises(InvalidInput) as raised:
+        legal.holds.release(hold.id, reason=" ", actor=LEGAL)
+    assert raised.value.code == "missing_field"
+    # The open case still needs its media: the hold ends, the media stay.
+    done = legal.holds.release(hold.id, reason="not terrorist content", actor=LEGAL)
+    assert (done.state, done.released_at, done.release_reason) == (
+        HoldState.RELEASED,
+        legal.clock.at,
+        "not terrorist content",
+    )
+    assert legal.evidence.get(digest) == MEDIA
+    (record,) = legal.records(AuditAction.HOLD_RELEASED)
+    assert (record.actor, record.subject, record.detail) == (
+        LEGAL,
+        f"hold:{hold.id}",
+        {"source": "case"},
+    )
+    for again in (
+        lambda: legal.holds.release(hold.id, reason="again", actor=LEGAL),
+        lambda: legal.holds.extend(
+            hold.id, until=legal.clock.at + timedelta(days=400), reason="x", actor=LEGAL
+        ),
+    ):
+        with pytest.raises(Conflict) as conflict:
+            again()
+        assert conflict.value.code == "hold_released"
+    legal.clock.advance(days=200)
+    assert legal.holds.purge_expired() == []  # released holds are never purged again
+
+    # Once its case is decided, a new hold's release takes the media with it.
+    legal.service.review.decide(case.id, reviewer="rvw-1", outcome="keep", reason="news")
+    second = legal.holds.preserve_case(case.id, actor=LEGAL)
+    legal.holds.release(second.id, reason="decided keep", actor=LEGAL)
+    with pytest.raises(NotFound):
+        legal.evidence.get(digest)
+
+
+def test_an_orders_hold_cannot_be_released_early(legal: Legal) -> None:
+    order = legal.receive(media=MEDIA)
+    legal.service.comply(order.id, confirmation="removed", actor=LEGAL)
+    (hold,) = legal.service.file(order.id).holds
+    with pytest.raises(Conflict) as raised:
+        legal.holds.release(hold.id, reason="no longer needed", actor=LEGAL)
+    assert raised.value.code == "hold_by_order"
+    assert legal.holds.get(hold.id) == hold and legal.records(AuditAction.HOLD_RELEASED) == []
+    assert hold.media_sha256 is not None and legal.evidence.get(hold.media_sha256) == MEDIA
+    legal.clock.advance(days=183)
+    assert [h.id for h in legal.holds.purge_expired()] == [hold.id]
+    with pytest.raises(Conflict) as purged:
+        legal.holds.release(hold.id, reason="x", actor=LEGAL)
+    assert purged.value.code == "hold_purged"
+
+
 def test_notices_name_their_order_or_case_and_may_be_withheld(legal: Legal) -> None:
     order = legal.receive()
     with pytest.raises(InvalidInput) as raised:

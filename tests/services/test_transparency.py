@@ -478,6 +478,7 @@ LEGAL_AND_INCIDENTS = (
     ("hold.created", {"until": "2027-01-01", "source": "match"}),
     ("hold.extended", {"until": "2027-06-01"}),
     ("hold.purged", {}),
+    ("hold.released", {"source": "case"}),
     ("notice.sent", {"kind": "removal", "withheld": False}),
     ("notice.sent", {"kind": "removal", "withheld": True}),
     ("entry.quarantined", {"reason": "flood control"}),
@@ -508,6 +509,7 @@ def test_orders_holds_notices_incidents_and_flood_control_are_counted() -> None:
         "holds.created": 2,
         "holds.extended": 1,
         "holds.purged": 1,
+        "holds.released": 1,
     }
     assert flat["notices.sent"] == flat["notices.withheld"] == 1
     assert flat["notices.by_kind.removal"] == 2

@@ -199,3 +199,16 @@ def test_holds_are_saved_with_optimistic_locking_and_filtered(store: Store) -> N
     ]
     purged = store.orders.save_hold(replace(other, state=HoldState.PURGED, purged_at=T0))
     assert store.orders.list_holds(state=HoldState.PURGED) == [purged]
+
+
+def test_a_released_hold_reads_back_with_its_reason(store: Store) -> None:
+    order = receive(store)
+    created = store.orders.create_hold(hold(order, source=HoldSource.CASE, order_id=None))
+    assert (created.release_reason, created.released_at) == ("", None)
+    ended = replace(
+        created, state=HoldState.RELEASED, released_at=T0, release_reason="decided keep"
+    )
+    saved = store.orders.save_hold(ended)
+    assert saved == replace(ended, version=2) == store.orders.get_hold(created.id)
+    assert store.orders.list_holds(state=HoldState.RELEASED) == [saved]
+    assert store.orders.list_holds(state=HoldState.ACTIVE) == []

@@ -100,6 +100,36 @@ def test_an_order_is_received_complied_with_held_and_noticed(api: Api) -> None:
     assert api.client.get("/v1/audit/verify", headers=api.admin).json()["ok"] is True
 
 
+def test_a_cases_hold_is_released_and_an_orders_is_not(api: Api) -> None:
+    legal = api.roles[Role.LEGAL]
+    case = api.container.review.open_case(source="report", content_ref="post-2")
+    kept = api.container.holds.preserve_case(case.id, actor="test")
+    released = api.client.post(
+        f"/v1/holds/{kept.id}/release", json={"reason": "decided keep"}, headers=legal
+    )
+    assert released.status_code == 200, released.text
+    body = released.json()
+    assert (body["state"], body["release_reason"]) == ("released", "decided keep")
+    assert body["released_at"] is not None
+    listed = api.client.get("/v1/holds?state=released", headers=legal).json()["holds"]
+    assert [h["id"] for h in listed] == [kept.id]
+    again = api.client.post(f"/v1/holds/{kept.id}/release", json={"reason": "x"}, headers=legal)
+    assert again.status_code == 409 and again.json()["error"]["code"] == "hold_released"
+
+    order = _receive(api).json()
+    (hold,) = api.client.post(
+        f"/v1/orders/{order['id']}/comply", json={"confirmation": "done"}, headers=legal
+    ).json()["holds"]
+    refused = api.client.post(
+        f"/v1/holds/{hold['id']}/release", json={"reason": "x"}, headers=legal
+    )
+    assert refused.status_code == 409 and refused.json()["error"]["code"] == "hold_by_order"
+    reviewer = api.client.post(
+        f"/v1/holds/{hold['id']}/release", json={"reason": "x"}, headers=api.reviewer
+    )
+    assert reviewer.status_code == 403
+
+
 def test_an_order_is_refused_with_a_justification(api: Api) -> None:
     legal = api.roles[Role.LEGAL]
     order = _receive(api).json()
@@ -127,6 +157,8 @@ BAD_REQUESTS = [
     ("POST", "/v1/orders/999/comply", {"confirmation": "x"}, 404, "order_not_found"),
     ("POST", "/v1/holds/999/extend", {"until": "2099-01-01T00:00:00Z", "reason": "x"},
      404, "hold_not_found"),
+    ("POST", "/v1/holds/999/release", {"reason": "x"}, 404, "hold_not_found"),
+    ("POST", "/v1/holds/1/release", {}, 422, "missing_field"),
     ("POST", "/v1/notices", {"kind": "removed", "content_ref": "p", "reason": "r"},
      422, "missing_field"),
     ("GET", "/v1/orders?state=lost", None, 422, "invalid_request"),

@@ -183,6 +183,17 @@ def extend(
     typer.echo(f"hold {hold.id}: kept until {hold.expires_at.isoformat()}")
 
 
+@app.command("release")
+def release(
+    ctx: typer.Context,
+    hold_id: int,
+    reason: Annotated[str, typer.Option(help="Why the evidence is no longer kept.")],
+) -> None:
+    """End a case's hold now: its media are deleted unless something else still holds them."""
+    hold = container(ctx).holds.release(hold_id, reason=reason, actor=cli_actor())
+    typer.echo(f"hold {hold.id}: released")
+
+
 @app.command("purge")
 def purge(ctx: typer.Context) -> None:
     """Purge expired holds: delete their media unless something else still holds them."""

@@ -43,6 +43,7 @@ class AuditAction(StrEnum):
     HOLD_CREATED = "hold.created"
     HOLD_EXTENDED = "hold.extended"
     HOLD_PURGED = "hold.purged"
+    HOLD_RELEASED = "hold.released"
     NOTICE_SENT = "notice.sent"
 
 

@@ -51,6 +51,9 @@ class HoldState(StrEnum):
     ACTIVE = "active"
     #: Expired and purged: its media were deleted unless something else still holds them.
     PURGED = "purged"
+    #: Ended early on purpose (a case's hold only): its media were deleted unless something
+    #: else still holds them.
+    RELEASED = "released"
 
 
 class NoticeKind(StrEnum):
@@ -162,7 +165,8 @@ class PreservationHold:
     """Evidence kept for an order or a case until ``expires_at`` (Art. 6).
 
     ``media_sha256`` names the evidence media (none when the platform kept none).
-    ``extension_reason`` and ``extended_at`` record the latest extension.
+    ``extension_reason`` and ``extended_at`` record the latest extension;
+    ``release_reason`` and ``released_at`` an early release.
     """
 
     id: int
@@ -177,6 +181,8 @@ class PreservationHold:
     extension_reason: str = ""
     extended_at: datetime | None = None
     purged_at: datetime | None = None
+    release_reason: str = ""
+    released_at: datetime | None = None
     version: int = 1
 
     def expired(self, at: datetime) -> bool:
@@ -306,14 +312,34 @@ def extended(
 ) -> PreservationHold:
     """The hold kept until ``until``: Conflict (``hold_purged``) once purged, InvalidInput
     (``invalid_until``) unless ``until`` is later than it runs now."""
-    if hold.state is HoldState.PURGED:
-        raise Conflict(f"hold {hold.id} was purged", code="hold_purged")
+    check_active(hold)
     if until <= hold.expires_at:
         raise InvalidInput(
             f"hold {hold.id} runs until {hold.expires_at.isoformat()}: extend it to a later time",
             code="invalid_until",
         )
     return replace(hold, expires_at=until, extension_reason=reason, extended_at=at)
+
+
+def check_active(hold: PreservationHold) -> None:
+    """Conflict (``hold_purged``, ``hold_released``) unless the hold still keeps its media."""
+    if hold.state is HoldState.PURGED:
+        raise Conflict(f"hold {hold.id} was purged", code="hold_purged")
+    if hold.state is HoldState.RELEASED:
+        raise Conflict(f"hold {hold.id} was released", code="hold_released")
+
+
+def released(hold: PreservationHold, *, at: datetime, reason: str) -> PreservationHold:
+    """The hold ended early: Conflict (``hold_by_order``) for an order's hold, which the
+    law keeps for its whole period (Art. 6(2)); ``hold_purged``, ``hold_released``."""
+    check_active(hold)
+    if hold.source is HoldSource.ORDER:
+        raise Conflict(
+            f"hold {hold.id} keeps an order's evidence, which is preserved for the whole "
+            "period (EU TCO Art. 6(2)): it cannot be released early",
+            code="hold_by_order",
+        )
+    return replace(hold, state=HoldState.RELEASED, released_at=at, release_reason=reason)
 
 
 def purged(hold: PreservationHold, *, at: datetime) -> PreservationHold:

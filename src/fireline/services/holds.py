@@ -3,7 +3,8 @@
 A hold keeps a case's evidence media: for an order complied with (created in the order's
 own transaction, see services.orders), or for a case (``preserve_case``: by hand, or by
 screening when a policy rule's actions include ``preserve``). ``purge_expired`` deletes
-the media of expired holds unless a live hold or a case awaiting review still uses them.
+the media of expired holds unless a live hold or a case awaiting review still uses them;
+``release`` ends a case's hold early the same way (an order's runs its whole period).
 Every change is durable when a method returns and recorded in the audit log (details hold
 no content, hash values or user ids). See docs/orders.md.
 """
@@ -26,6 +27,7 @@ from fireline.domain.orders import (
     RemovalOrder,
     extended,
     purged,
+    released,
 )
 from fireline.domain.review import QUEUED_STATES, parse_enum
 from fireline.services.audit import INSTANCE, AuditLog
@@ -152,6 +154,36 @@ class HoldService:
         )
         return hold
 
+    def release(self, hold_id: int, *, reason: str, actor: str) -> PreservationHold:
+        """End a case's hold now (say, its case was decided ``keep``): its media are deleted
+        unless a live hold or a case awaiting review still uses them.
+
+        Conflict: ``hold_by_order`` (an order's evidence is kept its whole period, EU TCO
+        Art. 6(2)), ``hold_purged``, ``hold_released``. InvalidInput without a reason.
+        """
+        reason = text_field(reason, what="reason", most=MAX_TEXT, required=True)
+        actor = text_field(actor, what="an actor", most=MAX_NAME, required=True)
+
+        def attempt() -> PreservationHold:
+            hold = self.store.get_hold(hold_id)
+            at = self.now()
+            ended = released(hold, at=at, reason=reason)
+            digest = hold.media_sha256
+            if digest is not None and digest not in self._media_in_use([hold], at=at):
+                # Media first, as a purge does: a failed save leaves an active hold that a
+                # retry, or the purge at its expiry, finishes.
+                self.evidence.delete(digest)
+            return self.store.save_hold(ended)
+
+        hold = retrying(attempt, what=f"hold {hold_id}")
+        self.audit.record(
+            actor=actor,
+            action=AuditAction.HOLD_RELEASED,
+            subject=f"hold:{hold.id}",
+            detail={"source": hold.source.value},
+        )
+        return hold
+
     def purge_expired(self, *, actor: str = INSTANCE) -> list[PreservationHold]:
         """Purge every active hold that has expired: delete its media unless a live hold
         or a case awaiting review still uses them, then mark it ``purged``."""
@@ -185,15 +217,20 @@ class HoldService:
                 return
             after = page[-1].id
 
-    def _media_in_use(self, expired: list[PreservationHold], *, at: datetime) -> set[str]:
-        """The media of ``expired`` that a live hold or a case awaiting review still uses."""
-        digests = {h.media_sha256 for h in expired if h.media_sha256 is not None}
+    def _media_in_use(self, ending: list[PreservationHold], *, at: datetime) -> set[str]:
+        """The media of ``ending`` that another live hold or a case awaiting review still
+        uses."""
+        digests = {h.media_sha256 for h in ending if h.media_sha256 is not None}
         if not digests:
             return set()
+        ids = {h.id for h in ending}
         kept = {
             digest
             for digest in digests
-            if any(h.live(at) for h in self._all_holds(state=HoldState.ACTIVE, media_sha256=digest))
+            if any(
+                h.live(at) and h.id not in ids
+                for h in self._all_holds(state=HoldState.ACTIVE, media_sha256=digest)
+            )
         }
         after = 0
         while True:

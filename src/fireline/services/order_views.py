@@ -51,6 +51,8 @@ def hold_view(hold: PreservationHold) -> View:
         "extension_reason": hold.extension_reason,
         "extended_at": time_view(hold.extended_at),
         "purged_at": time_view(hold.purged_at),
+        "release_reason": hold.release_reason,
+        "released_at": time_view(hold.released_at),
     }
 
 

@@ -51,6 +51,7 @@ _COUNTED = {
     "hold.created": "holds_created",
     "hold.extended": "holds_extended",
     "hold.purged": "holds_purged",
+    "hold.released": "holds_released",
     "incident.activated": "incidents_activated",
     "incident.concluded": "incidents_concluded",
     "incident.debriefed": "incidents_debriefed",
@@ -328,6 +329,7 @@ class _Tally:
                 "created": n["holds_created"],
                 "extended": n["holds_extended"],
                 "purged": n["holds_purged"],
+                "released": n["holds_released"],
             },
             "notices": {
                 "sent": n["notices_sent"],

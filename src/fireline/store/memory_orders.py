@@ -34,7 +34,15 @@ SAVED_ORDER_FIELDS = (
     "justification",
 )
 #: The fields of a hold that a save writes.
-SAVED_HOLD_FIELDS = ("state", "expires_at", "extension_reason", "extended_at", "purged_at")
+SAVED_HOLD_FIELDS = (
+    "state",
+    "expires_at",
+    "extension_reason",
+    "extended_at",
+    "purged_at",
+    "release_reason",
+    "released_at",
+)
 
 
 def order_not_found(order_id: int) -> NotFound:

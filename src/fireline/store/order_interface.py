@@ -26,7 +26,7 @@ class OrderStore(Protocol):
     Orders and holds are saved with optimistic locking: a save names the version it read,
     and Conflict (``stale``) says another writer saved first. A save writes what the
     workflow changes (an order's state, escalation and closing fields; a hold's expiry,
-    extension and purge); the rest is fixed when it is created. Reads of an unknown order
+    extension, purge and release); the rest is fixed when it is created. Reads of an unknown order
     or hold raise NotFound (``order_not_found``, ``hold_not_found``). Lists are in id
     order, from after ``after`` (the cursor).
     """

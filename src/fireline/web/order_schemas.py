@@ -64,6 +64,10 @@ class HoldExtension(_Strict):
     reason: str = Field("", max_length=_TEXT, description="The authority's request (required).")
 
 
+class HoldRelease(_Strict):
+    reason: str = Field("", max_length=_TEXT, description="Why the evidence goes (required).")
+
+
 class NoticeCreate(_Strict):
     kind: NoticeKind = Field(description="removed, restored or blocked.")
     content_ref: str = Field("", max_length=_REF)
@@ -90,6 +94,8 @@ class HoldPublic(BaseModel):
     extension_reason: str
     extended_at: str | None
     purged_at: str | None
+    release_reason: str
+    released_at: str | None
 
 
 class HoldsPublic(BaseModel):

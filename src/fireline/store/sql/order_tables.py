@@ -68,6 +68,8 @@ class PreservationHoldRow(Base):
     extension_reason: Mapped[str] = mapped_column(Text)
     extended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     purged_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    release_reason: Mapped[str] = mapped_column(Text, server_default="")
+    released_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     version: Mapped[int] = mapped_column(Integer)
 
 

@@ -103,6 +103,8 @@ def _hold(row: _AnyRow) -> PreservationHold:
         extension_reason=row.extension_reason,
         extended_at=row.extended_at,
         purged_at=row.purged_at,
+        release_reason=row.release_reason,
+        released_at=row.released_at,
         version=row.version,
     )
 
@@ -129,6 +131,7 @@ def _add_hold(conn: Connection, hold: NewHold) -> PreservationHold:
             expires_at=hold.expires_at,
             state=HoldState.ACTIVE.value,
             extension_reason="",
+            release_reason="",
             version=1,
         )
         .returning(PreservationHoldRow.id)
@@ -318,6 +321,8 @@ class SqlOrderStore:
                     extension_reason=hold.extension_reason,
                     extended_at=hold.extended_at,
                     purged_at=hold.purged_at,
+                    release_reason=hold.release_reason,
+                    released_at=hold.released_at,
                     version=hold.version + 1,
                 )
             )

@@ -18,6 +18,7 @@ from fireline.web.deps import ContainerDep, LegalKey
 from fireline.web.order_schemas import (
     HoldExtension,
     HoldPublic,
+    HoldRelease,
     HoldsPublic,
     NoticeCreate,
     NoticePublic,
@@ -126,8 +127,16 @@ def purge(container: ContainerDep, key: LegalKey) -> HoldsPublic:
 
 @router.post("/holds/{hold_id}/extend", response_model=HoldPublic, responses=_ERRORS)
 def extend(hold_id: int, body: HoldExtension, container: ContainerDep, key: LegalKey) -> HoldPublic:
-    """Keep a hold's evidence longer, at an authority's request. 409 ``hold_purged``."""
+    """Keep a hold's evidence longer, at an authority's request. 409 ``hold_purged``,
+    ``hold_released``."""
     hold = container.holds.extend(hold_id, until=body.until, reason=body.reason, actor=key.actor)
+    return HoldPublic.model_validate(hold_view(hold))
+
+
+@router.post("/holds/{hold_id}/release", response_model=HoldPublic, responses=_ERRORS)
+def release(hold_id: int, body: HoldRelease, container: ContainerDep, key: LegalKey) -> HoldPublic:
+    """End a case's hold now; its media go unless still used. 409 ``hold_by_order``."""
+    hold = container.holds.release(hold_id, reason=body.reason, actor=key.actor)
     return HoldPublic.model_validate(hold_view(hold))
 
 
