@@ -67,9 +67,14 @@ def _stored(container: Container) -> set[tuple[str, str, tuple[str, ...], str]]:
         ),
         (  # false positives and types fireline lacks are skipped and counted
             f"{HEADER}\npdq,{PDQ},c,NEGATIVE_CLASS,\nraw_text,some words,c,POSITIVE_CLASS,\n"
-            f"url,https://example.org/,c,,\nmd5,{MD5},,DISPUTED,\n",
+            f"url_md5,{MD5},c,,\nmd5,{MD5},,DISPUTED,\n",
             {("md5", MD5, (), "threatexchange; DISPUTED")},
             (1, 2),
+        ),
+        (  # python-threatexchange's url signals are raw links: they arrive canonical
+            f"{HEADER}\nurl,HTTPS://Example.org/a?utm_source=x,c,POSITIVE_CLASS,\n",
+            {("url", "https://example.org/a", (), "threatexchange collab c")},
+            (0, 0),
         ),
         (  # columns in another order, and only the two that matter
             f"signal_str,signal_type\n{PDQ},pdq\n",
@@ -79,7 +84,7 @@ def _stored(container: Container) -> set[tuple[str, str, tuple[str, ...], str]]:
         (f"{HEADER}\n", set(), (0, 0)),
         ("", set(), (0, 0)),
     ],
-    ids=["cli-output", "labels-crlf-bom", "skipped", "two-columns", "header-only", "empty"],
+    ids=["cli-output", "labels-crlf-bom", "skipped", "urls", "two-columns", "header-only", "empty"],
 )
 def test_threatexchange_csv_imports(
     container: Container,

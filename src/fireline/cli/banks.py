@@ -54,7 +54,8 @@ FormatOption = Annotated[
         help=(
             "jsonl: fireline's native entries; threatexchange: '<signal_type> <value>' lines; "
             "threatexchange_csv: `threatexchange dataset --csv` rows; tat: a Tech Against "
-            "Terrorism hash list (import only); hma: HMA API bodies (export only)."
+            "Terrorism hash list (import only); hma: HMA API bodies (export only); urls: one "
+            "URL or rule per line."
         ),
         case_sensitive=False,
     ),
@@ -323,7 +324,8 @@ def export(
         typer.echo(f"exported {count} lines from {name} to {output}", err=True)
     if left_out:
         kinds = ", ".join(f"{count} {kind}" for kind, count in sorted(left_out.items()))
-        typer.echo(f"left out entries of types HMA has no signal type for: {kinds}", err=True)
+        cannot = "HMA has no signal type for" if fmt is ExchangeFormat.HMA else "other than url"
+        typer.echo(f"left out entries of types {cannot}: {kinds}", err=True)
 
 
 @app.command("delete")

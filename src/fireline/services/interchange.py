@@ -5,8 +5,8 @@ Native JSONL: one entry per line, an object with ``signal_type``, ``value`` and 
 python-threatexchange file (read by its LocalFileSignalExchangeAPI) is one
 ``<signal type> <value>`` per line. The other formats live in ``interchange_formats``
 (python-threatexchange's dataset CSV, HMA) and ``interchange_tat`` (Tech Against
-Terrorism's hash list). Imports validate every record before storing any, and store them
-in one transaction.
+Terrorism's hash list) and ``interchange_urls`` (URL lists). Imports validate every record
+before storing any, and store them in one transaction.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from fireline.services.interchange_formats import (
     threatexchange_csv_lines,
 )
 from fireline.services.interchange_tat import read_tat_hash_list
+from fireline.services.interchange_urls import read_url_list, url_list_lines
 from fireline.services.signals_in import parse_signal_line
 from fireline.services.views import entry_view
 from fireline.signals import SignalRegistry
@@ -43,6 +44,7 @@ class ExchangeFormat(StrEnum):
     THREATEXCHANGE_CSV = "threatexchange_csv"
     TAT = "tat"  # import only
     HMA = "hma"  # export only
+    URLS = "urls"  # one URL or rule per line
 
     @property
     def media_type(self) -> str:
@@ -56,6 +58,7 @@ _MEDIA_TYPES = {
     ExchangeFormat.THREATEXCHANGE_CSV: "text/csv",
     ExchangeFormat.TAT: "application/json",
     ExchangeFormat.HMA: "application/x-ndjson",
+    ExchangeFormat.URLS: "text/plain",
 }
 _DOCUMENT_READERS: dict[ExchangeFormat, Callable[..., Iterator[Record]]] = {
     ExchangeFormat.THREATEXCHANGE_CSV: read_threatexchange_csv,
@@ -102,13 +105,14 @@ def export_lines(
 ) -> Iterator[str]:
     """Lines (without newline) of the bank in the chosen format.
 
-    For ``hma``, entries of types HMA cannot hold are left out and counted in ``left_out``.
+    For ``hma`` and ``urls``, entries of types the format cannot hold are left out and
+    counted in ``left_out``.
     """
     if fmt is ExchangeFormat.TAT:
         raise InvalidInput(
             "the tat format is import-only: fireline reads Tech Against Terrorism hash lists "
-            "but does not write them; export as jsonl, threatexchange, threatexchange_csv "
-            "or hma",
+            "but does not write them; export as jsonl, threatexchange, threatexchange_csv, "
+            "hma or urls",
             code="import_only_format",
         )
     banks.get(name=bank)
@@ -122,6 +126,9 @@ def export_lines(
         return
     if fmt is ExchangeFormat.HMA:
         yield from hma_lines(entries, bank=bank, left_out=left_out)
+        return
+    if fmt is ExchangeFormat.URLS:
+        yield from url_list_lines(entries, left_out=left_out)
         return
     for entry in entries:
         if fmt is ExchangeFormat.JSONL:
@@ -182,7 +189,10 @@ def _line_records(
     registry: SignalRegistry,
     default_signal_type: str | None,
 ) -> Iterator[Record]:
-    """Records of a line format (jsonl, threatexchange): blank and ``#`` lines skipped."""
+    """Records of a line format (jsonl, threatexchange, urls): blank and ``#`` lines skipped."""
+    if fmt is ExchangeFormat.URLS:
+        yield from read_url_list(lines)
+        return
     for line_no, raw in enumerate(lines, start=1):
         text = raw.strip()
         if not text or text.startswith("#"):

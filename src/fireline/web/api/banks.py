@@ -204,7 +204,7 @@ def export_bank(
     format: ExchangeFormat = ExchangeFormat.JSONL,
     include_retracted: bool = False,
 ) -> StreamingResponse:
-    """Stream the bank as JSONL (native), a python-threatexchange file or CSV, or HMA bodies."""
+    """Stream the bank as JSONL (native), python-threatexchange lines or CSV, HMA bodies, URLs."""
     lines = export_lines(
         container.banks, bank=name, fmt=format, include_retracted=include_retracted
     )
@@ -233,7 +233,7 @@ async def import_bank(
         list[str] | None, Query(description="Labels added to every imported entry")
     ] = None,
 ) -> ImportPublic:
-    """Import a JSONL, python-threatexchange or TAT file sent as the body; all or nothing."""
+    """Import a JSONL, python-threatexchange, TAT or URL-list body; all records or none."""
     raw = await request.body()
     try:
         text = raw.decode("utf-8")
