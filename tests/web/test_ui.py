@@ -1,5 +1,6 @@
 """The web UI in a real browser (Debian's Chromium, driven by Playwright) against a real
-`fireline serve` process: log in, match a dropped file, decide a case, uphold an appeal.
+`fireline serve` process: log in, match a dropped file, decide a case, uphold an appeal,
+comply with a removal order as legal staff.
 
 Screenshots of each step go to ``FIRELINE_UI_SCREENSHOTS`` (default: the test's temporary
 folder), for a person to look at.
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -67,6 +69,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         ("bob", Role.REVIEWER),
         ("pipeline", Role.MATCHER),
         ("observer", Role.OBSERVER),
+        ("lena", Role.LEGAL),
     ]:
         _, keys[name] = container.keys.create(name=name, role=role)
     container.banks.create(name="tvec", description="synthetic perpetrator stills")
@@ -193,6 +196,66 @@ def test_a_reviewer_decides_a_case_and_another_upholds_the_appeal(
     expect(bob.locator(".history")).to_contain_text("on appeal")
     bob.screenshot(path=site.shots / "appeal-upheld.png", full_page=True)
     bob.close()
+
+
+def test_legal_staff_see_an_orders_clock_and_comply_and_its_case_is_decided(
+    browser: Browser, site: Site
+) -> None:
+    order = site.api(
+        "POST",
+        "/v1/orders",
+        "lena",
+        {
+            "authority": "BKA",
+            "reference": "TCO-UI-1",
+            "content_ref": "post-99",
+            "reason": "glorifies an attack",
+            "uploader": "user-99",
+        },
+    )
+    assert isinstance(order, dict)
+    page = _login(browser, site, "lena")
+    nav = page.get_by_role("navigation", name="Main")
+    expect(nav.get_by_role("link", name="Review queue")).to_have_count(0)
+    expect(page.get_by_text("Removal orders open")).to_be_visible()
+    nav.get_by_role("link", name="Removal orders").click()
+    row = page.locator("#orders tbody tr", has_text="TCO-UI-1")
+    expect(row.locator(".clock")).to_have_text(re.compile(r"^(59|60) min left$"))
+    page.screenshot(path=site.shots / "orders.png", full_page=True)
+
+    row.get_by_role("link", name=f"Order {order['id']}").click()
+    expect(page.get_by_role("heading", name=f"Removal order {order['id']}")).to_be_visible()
+    expect(page.locator("#order-clock")).to_contain_text("min left")
+    expect(page.locator("#case-state")).to_have_text("open")
+    page.screenshot(path=site.shots / "order-open.png", full_page=True)
+    # With the keyboard alone: the labelled field, then Tab to the button and Enter.
+    page.get_by_label("Confirmation sent to the authority").fill("disabled at once; BKA told")
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("button", name="Mark complied")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("status")).to_contain_text("Complied within the deadline")
+    expect(page.locator("#order-state")).to_have_text("complied")
+    expect(page.locator("#case-state")).to_have_text("decided")
+    expect(page.locator("#order-case")).to_contain_text("(remove)")
+    expect(page.locator("#case-content")).to_have_text("removed")
+    page.screenshot(path=site.shots / "order-complied.png", full_page=True)
+    case = site.api("GET", f"/v1/cases/{order['case_id']}", "alice")
+    assert isinstance(case, dict)
+    assert (case["state"], case["outcome"], case["content_status"]) == (
+        "decided",
+        "remove",
+        "removed",
+    )
+
+    page.locator("#order-holds").get_by_role("link").first.click()
+    expect(page.locator("#hold-state")).to_have_text("active")
+    expect(page.get_by_text("cannot be released early")).to_be_visible()
+    page.screenshot(path=site.shots / "hold.png", full_page=True)
+    page.get_by_role("navigation", name="Main").get_by_role(
+        "link", name="Preservation holds"
+    ).click()
+    expect(page.locator("#holds")).to_contain_text(f"order {order['id']}")
+    page.close()
 
 
 def test_keyboard_users_reach_the_content_first(browser: Browser, site: Site) -> None:

@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from fireline.bootstrap import Container, build
-from fireline.domain import Permission, Role, allows
+from fireline.domain import Permission, Role, Signal, allows
 from fireline.settings import Settings
 from fireline.web import create_app
 from fireline.web.ui.session import COOKIE, Sessions
@@ -20,6 +20,7 @@ PAGES: dict[tuple[str, str], Permission | None] = {
     ("GET", "/ui/"): None,
     ("GET", "/ui/banks"): P.READ_BANKS,
     ("GET", "/ui/banks/no-such-bank"): P.READ_ENTRIES,
+    ("POST", "/ui/entries/999/retract"): P.CURATE,
     ("GET", "/ui/match"): P.MATCH,
     ("POST", "/ui/match"): P.MATCH,
     ("GET", "/ui/queue"): P.REVIEW,
@@ -29,6 +30,14 @@ PAGES: dict[tuple[str, str], Permission | None] = {
     ("POST", "/ui/cases/999/reveal"): P.REVIEW,
     ("POST", "/ui/cases/999/decision"): P.REVIEW,
     ("POST", "/ui/appeals/999/decision"): P.REVIEW,
+    ("GET", "/ui/orders"): P.LEGAL,
+    ("GET", "/ui/orders/999"): P.LEGAL,
+    ("POST", "/ui/orders/999/comply"): P.LEGAL,
+    ("POST", "/ui/orders/999/refuse"): P.LEGAL,
+    ("GET", "/ui/holds"): P.LEGAL,
+    ("GET", "/ui/holds/999"): P.LEGAL,
+    ("POST", "/ui/holds/999/extend"): P.LEGAL,
+    ("POST", "/ui/holds/999/release"): P.LEGAL,
     ("GET", "/ui/incidents"): P.READ_INCIDENTS,
     ("GET", "/ui/incidents/999"): P.READ_INCIDENTS,
     ("GET", "/ui/transparency"): P.READ_FIGURES,
@@ -151,3 +160,65 @@ def test_bad_form_input_gets_an_error_page_and_changes_nothing(
     assert empty.status_code == 422
     corrupt = client.post("/ui/match", files={"file": ("x.jpg", b"\xff\xd8\xffjunk")})
     assert corrupt.status_code == 415
+
+
+def test_legal_and_curation_forms_refuse_bad_input_and_change_nothing(
+    site: tuple[TestClient, Container, dict[Role, str]],
+) -> None:
+    client, container, secrets = site
+    client = _use(client, _login(client, secrets[Role.ADMIN]))
+    order = container.orders.receive(
+        authority="BKA", reference="UI-BAD-1", content_ref="post-9", reason="glorifies"
+    )
+    records = len(container.audit.records(limit=1000))
+    bad = [
+        (f"/ui/orders/{order.id}/comply", {"confirmation": " "}, 422),
+        (f"/ui/orders/{order.id}/refuse", {"state": "complied", "justification": "x"}, 422),
+        (f"/ui/orders/{order.id}/refuse", {"state": "refused", "justification": ""}, 422),
+        ("/ui/orders/9999/comply", {"confirmation": "done"}, 404),
+    ]
+    for path, data, status in bad:
+        response = client.post(path, data=data)
+        assert response.status_code == status, path
+        assert "nothing was changed" in response.text
+    assert container.orders.get(order.id).is_open
+    done = client.post(f"/ui/orders/{order.id}/comply", data={"confirmation": "removed"})
+    assert done.status_code == 303
+    (hold,) = container.orders.file(order.id).holds
+    records = len(container.audit.records(limit=1000))
+    for path, data, status in [
+        (f"/ui/holds/{hold.id}/extend", {"until": "soon", "reason": "court"}, 422),
+        (f"/ui/holds/{hold.id}/extend", {"until": "2001-01-01", "reason": "court"}, 422),
+        (f"/ui/holds/{hold.id}/extend", {"until": "2999-01-01", "reason": ""}, 422),
+        (f"/ui/holds/{hold.id}/release", {"reason": "not needed"}, 409),
+        (f"/ui/holds/{hold.id}/release", {"reason": ""}, 422),
+        ("/ui/orders?show=lost", None, 422),
+        ("/ui/holds?show=lost", None, 422),
+        ("/ui/entries/9999/retract", {"reason": "x"}, 404),
+    ]:
+        response = client.request("POST" if data is not None else "GET", path, data=data)
+        assert response.status_code == status, path
+        assert "nothing was changed" in response.text
+    assert container.holds.get(hold.id) == hold
+    assert len(container.audit.records(limit=1000)) == records
+
+
+def test_a_curator_retracts_an_entry_from_the_bank_page(
+    site: tuple[TestClient, Container, dict[Role, str]],
+) -> None:
+    client, container, secrets = site
+    container.banks.create(name="ui-retract")
+    (entry,) = container.banks.add_signals(
+        bank="ui-retract", signals=[Signal("md5", "a" * 32)]
+    ).added
+    reviewer = _use(client, _login(client, secrets[Role.REVIEWER])).get("/ui/banks/ui-retract")
+    assert reviewer.status_code == 200 and "Retract entry" not in reviewer.text
+    client = _use(client, _login(client, secrets[Role.CURATOR]))
+    page = client.get("/ui/banks/ui-retract")
+    assert f'<label for="retract-reason-{entry.id}">' in page.text
+    done = client.post(f"/ui/entries/{entry.id}/retract", data={"reason": "a collision"})
+    assert done.status_code == 303
+    assert done.headers["location"].startswith("/ui/banks/ui-retract?flash=")
+    assert container.banks.entry(entry_id=entry.id).active is False
+    page = client.get("/ui/banks/ui-retract")
+    assert "retracted: a collision" in page.text and "Retract entry" not in page.text

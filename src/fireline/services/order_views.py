@@ -1,7 +1,9 @@
-"""The JSON forms of removal orders, preservation holds and notices (API, `--json`)."""
+"""The JSON forms of removal orders, preservation holds and notices (API, `--json`), and
+an order's clock in words (the web UI)."""
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
 
 from fireline.domain.orders import Notice, OrderFile, PreservationHold, RemovalOrder
@@ -77,3 +79,16 @@ def order_file_view(found: OrderFile, *, at: datetime) -> View:
         "holds": [hold_view(h) for h in found.holds],
         "notices": [notice_view(n) for n in found.notices],
     }
+
+
+def clock_text(order: RemovalOrder, *, at: datetime) -> str:
+    """An open order's one-hour clock in words at ``at``: ``42 min left``, ``under 1 min
+    left``, ``overdue by 5 min``; a closed order's state. (ui.js counts the same way.)"""
+    if not order.is_open:
+        return str(order.state)
+    seconds = (order.deadline - at).total_seconds()
+    if seconds >= 60:
+        return f"{math.floor(seconds / 60)} min left"
+    if seconds >= 0:
+        return "under 1 min left"
+    return f"overdue by {math.ceil(-seconds / 60)} min"

@@ -1,4 +1,5 @@
-"""The web UI: server-rendered pages (Jinja2) for reviewers, curators, responders and auditors.
+"""The web UI: server-rendered pages (Jinja2) for reviewers, curators, responders, legal
+staff and auditors.
 
 Mounted at ``/ui`` as an application of its own: people log in with their API key and
 browse with a session cookie, while the JSON API keeps its bearer keys. Each page needs

@@ -24,6 +24,8 @@ NAV: tuple[tuple[str, str, Permission | None], ...] = (
     ("/ui/match", "Match debugger", Permission.MATCH),
     ("/ui/queue", "Review queue", Permission.REVIEW),
     ("/ui/appeals", "Appeals", Permission.REVIEW),
+    ("/ui/orders", "Removal orders", Permission.LEGAL),
+    ("/ui/holds", "Preservation holds", Permission.LEGAL),
     ("/ui/incidents", "Incidents", Permission.READ_INCIDENTS),
     ("/ui/transparency", "Transparency", Permission.READ_FIGURES),
     ("/ui/audit", "Audit log", Permission.READ_AUDIT),
@@ -84,7 +86,7 @@ def _same_origin(request: Request) -> bool:
 
 def create_ui(container: Container) -> FastAPI:
     """The UI as an application to mount at ``/ui``."""
-    from fireline.web.ui import pages, review_pages
+    from fireline.web.ui import legal_pages, pages, review_pages
 
     ui = UI(container)
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
@@ -127,6 +129,7 @@ def create_ui(container: Container) -> FastAPI:
 
     app.include_router(pages.router)
     app.include_router(review_pages.router)
+    app.include_router(legal_pages.router)
     return app
 
 

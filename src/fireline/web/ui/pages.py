@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from typing import Annotated
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 
 from fireline.domain import InvalidInput, MediaTooLarge, Permission, Unauthenticated, allows
 from fireline.domain.incidents import IncidentState
+from fireline.domain.orders import OrderState
 from fireline.domain.review import AppealState
 from fireline.services import instance_figures
 from fireline.services.charts import bar_chart, step_chart
@@ -87,6 +88,12 @@ def dashboard(request: Request) -> Response:
         pending = container.review.list_appeals(state=AppealState.PENDING, limit=500)
         tiles.append(("Appeals pending", len(pending), "/ui/appeals"))
         tiles.append(("Media you revealed today", container.review.exposure(key.actor), ""))
+    if allows(key.role, Permission.LEGAL):
+        container.orders.escalate_due()
+        open_orders = container.orders.list_orders(state=OrderState.RECEIVED, limit=1000)
+        tiles.append(("Removal orders open", len(open_orders), "/ui/orders"))
+        overdue = container.orders.list_orders(overdue=True, limit=1000)
+        tiles.append(("Removal orders overdue", len(overdue), "/ui/orders"))
     if allows(key.role, Permission.READ_INCIDENTS):
         active = container.incidents.all(states=[IncidentState.ACTIVE, IncidentState.PROPOSED])
         tiles.append(("Incidents active or proposed", len(active), "/ui/incidents"))
@@ -113,7 +120,26 @@ def bank(request: Request, name: str, after: Annotated[int, Query(ge=0)] = 0) ->
     entries = ui.container.banks.entries(
         bank=name, include_retracted=True, after_id=after, limit=100
     )
-    return ui.page(request, "bank.html", key, bank=found, entries=entries)
+    return ui.page(
+        request,
+        "bank.html",
+        key,
+        bank=found,
+        entries=entries,
+        curate=allows(key.role, Permission.CURATE),
+    )
+
+
+@router.post("/entries/{entry_id}/retract")
+async def retract(request: Request, entry_id: int, reason: Annotated[str, Form()] = "") -> Response:
+    ui = ui_of(request)
+    key = ui.require(request, Permission.CURATE)
+    banks = ui.container.banks
+    entry = await run_in_threadpool(
+        lambda: banks.retract(entry_id=entry_id, reason=reason.strip(), actor=key.actor)
+    )
+    target = quote(f"/ui/banks/{entry.bank_name}")
+    return RedirectResponse(f"{target}?flash=Entry {entry.id} retracted", status_code=303)
 
 
 @router.get("/match", response_class=HTMLResponse)

@@ -1,4 +1,5 @@
-// fireline UI: reveal blurred media on request (and count it), and drop files to match.
+// fireline UI: reveal blurred media on request (and count it), drop files to match, and
+// keep removal orders' clocks running.
 "use strict";
 
 document.addEventListener("DOMContentLoaded", () => {
@@ -35,4 +36,19 @@ document.addEventListener("DOMContentLoaded", () => {
       zone.requestSubmit();
     });
   }
+
+  // The words match order_views.clock_text, which rendered the first ones.
+  const clocks = document.querySelectorAll(".clock[data-deadline]");
+  const tick = () => {
+    for (const clock of clocks) {
+      const seconds = (Date.parse(clock.dataset.deadline) - Date.now()) / 1000;
+      if (Number.isNaN(seconds)) continue;
+      clock.textContent =
+        seconds >= 60 ? `${Math.floor(seconds / 60)} min left`
+        : seconds >= 0 ? "under 1 min left"
+        : `overdue by ${Math.ceil(-seconds / 60)} min`;
+      clock.classList.toggle("overdue", seconds < 0);
+    }
+  };
+  if (clocks.length > 0) setInterval(tick, 15000);
 });
