@@ -130,12 +130,18 @@ def test_an_exempt_account_goes_to_a_person_not_to_removal(api: Api) -> None:
     assert case["account_class"] == "news" and case["state"] == "open"
 
 
-def test_an_unrelated_upload_passes_and_leaves_no_trace(api: Api) -> None:
+def test_an_unrelated_upload_passes_and_leaves_only_the_fact_it_was_screened(api: Api) -> None:
     _bank(api, "tvec", 3, PERPETRATOR)
-    before = len(api.client.get("/v1/audit", headers=api.admin).json()["data"])
+    before = api.client.get("/v1/audit", headers=api.admin).json()["data"]
     body = _screen(api, encode(random_photo(33))).json()
     assert (body["blocked"], body["case_id"], body["matched"]) == (False, None, False)
-    assert len(api.client.get("/v1/audit", headers=api.admin).json()["data"]) == before
+    after = api.client.get("/v1/audit", headers=api.admin).json()["data"]
+    (record,) = after[len(before) :]
+    assert (record["action"], record["subject"], record["detail"]) == (
+        "upload.screened",
+        "content:post-1",
+        {"matched": False, "content_status": "visible"},
+    )
     assert api.client.get("/v1/cases", headers=api.reviewer).json()["cases"] == []
 
 

@@ -107,6 +107,7 @@ ROUTES: dict[tuple[str, str], Permission | None] = {
     ("POST", "/v1/orders/{order_id}/refuse"): P.LEGAL,
     ("GET", "/v1/holds"): P.LEGAL,
     ("POST", "/v1/holds/{hold_id}/extend"): P.LEGAL,
+    ("POST", "/v1/holds/{hold_id}/release"): P.LEGAL,
     # Purges what expired: nothing has, in the matrix, so it changes nothing.
     ("POST", "/v1/holds/purge"): P.LEGAL,
     ("GET", "/v1/notices"): P.LEGAL,
