@@ -147,6 +147,8 @@ def hashing_service(settings: Settings, registry: SignalRegistry | None = None) 
             max_pixels=settings.max_image_pixels,
             max_duration_s=settings.max_video_seconds,
             max_decode_s=settings.max_decode_seconds,
+            max_pages=settings.max_document_pages,
+            max_text_chars=settings.max_text_chars,
         ),
         video_frames_per_second=settings.video_frames_per_second,
     )

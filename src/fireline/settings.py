@@ -80,6 +80,16 @@ class Settings(BaseSettings):
         description="Wall-clock seconds decoding and hashing one video may take before it is "
         "stopped (413).",
     )
+    max_document_pages: int = Field(
+        2000,
+        gt=0,
+        description="Most pages of a PDF whose text is extracted; more is refused (413).",
+    )
+    max_text_chars: int = Field(
+        20_000_000,
+        gt=0,
+        description="Most characters of text taken from one document or posted text (413).",
+    )
     video_frames_per_second: float = Field(
         1.0,
         gt=0,

@@ -90,7 +90,8 @@ def test_low_quality_photo_is_still_hashed_with_its_quality(tmp_path: Path) -> N
 
 BAD_FILES = [
     # (name, content, code in --json, words the message must hold)
-    ("notes.txt", b"plain text, not an image", "not_an_image", "not an image"),
+    ("notes.bin", b"\x00\x01\x02\xff binary, not an image", "not_an_image", "not an image"),
+    ("notes.txt", b"plain text, too short", "text_too_short", "at least 20 words"),
     ("empty.png", b"", "empty_file", "empty"),
     ("cut.jpg", truncated_jpeg(3), "corrupt_image", "truncated"),
     ("bomb.png", png_bomb(), "too_many_pixels", "pixels"),

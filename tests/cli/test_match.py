@@ -72,7 +72,7 @@ def test_directory_json_skips_hidden_and_reports_errors(
     photo(2, "other.jpg", fmt="JPEG", directory=tree)
     photo(1, "hidden.png", directory=tree / ".cache")
     photo(1, ".hidden.png", directory=tree)
-    (tree / "readme.txt").write_text("not an image")
+    (tree / "readme.txt").write_text("too short to be a text worth hashing")
 
     code, lines = records(cli, tree)
     assert code == 1  # a match outranks an unreadable file
@@ -81,7 +81,7 @@ def test_directory_json_skips_hidden_and_reports_errors(
     assert list(by_file) == ["other.jpg", "readme.txt", "day1/again.png"]
     assert by_file["day1/again.png"]["matched"] is True
     assert by_file["other.jpg"]["matched"] is False
-    assert by_file["readme.txt"]["error"]["code"] == "not_an_image"
+    assert by_file["readme.txt"]["error"]["code"] == "text_too_short"
 
 
 def test_a_directory_with_special_files_and_link_loops_is_scanned_to_the_end(

@@ -49,11 +49,12 @@ def test_any_file_hashes_as_digests_only(api: Api) -> None:
     ("data", "status", "code"),
     [
         (b"", 422, "empty_file"),
-        (b"%PDF-1.4 definitely not an image", 415, "not_an_image"),
+        (b"\x00\x01\x02\xff definitely not an image", 415, "not_an_image"),
+        (b"%PDF-1.4 not a whole PDF", 415, "corrupt_document"),
         (truncated_jpeg(3), 415, "corrupt_image"),
         (png_bomb(30000, 30000), 413, "too_many_pixels"),
     ],
-    ids=["zero-byte", "non-image", "truncated-jpeg", "decompression-bomb"],
+    ids=["zero-byte", "non-image", "broken-pdf", "truncated-jpeg", "decompression-bomb"],
 )
 def test_bad_content_is_refused_clearly(api: Api, data: bytes, status: int, code: str) -> None:
     response = api.client.post("/v1/hash", files={"file": ("x", data)}, headers=api.matcher)
@@ -63,9 +64,12 @@ def test_bad_content_is_refused_clearly(api: Api, data: bytes, status: int, code
 
 
 def test_missing_file_part_is_refused(api: Api) -> None:
-    response = api.client.post("/v1/hash", data={"other": "x"}, headers=api.matcher)
+    response = api.client.post("/v1/hash", files={"other": ("x", b"x")}, headers=api.matcher)
     assert response.status_code == 422
     assert response.json()["error"]["code"] == "missing_file"
+    response = api.client.post("/v1/hash", data={"other": "x"}, headers=api.matcher)
+    assert response.status_code == 415
+    assert response.json()["error"]["code"] == "unsupported_content_type"
 
 
 def test_unknown_content_type_is_refused(api: Api) -> None:
@@ -140,8 +144,8 @@ def test_the_content_type_is_told_from_the_upload_by_default(api: Api) -> None:
         body = response.json()
         assert body["content_type"] == kind
         assert {s["signal_type"] for s in body["signals"]} == types
-    # Neither photo, video nor audio: refused as the photo decoder refuses it.
+    # Neither photo, video, audio nor text: refused as the photo decoder refuses it.
     response = api.client.post(
-        "/v1/hash", files={"file": ("x", b"plain text")}, headers=api.matcher
+        "/v1/hash", files={"file": ("x", b"\x00\x01\x02\xff")}, headers=api.matcher
     )
     assert response.status_code == 415

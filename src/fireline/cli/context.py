@@ -10,6 +10,7 @@ import getpass
 import os
 import re
 import stat
+import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -40,6 +41,8 @@ class ContentChoice(StrEnum):
     PHOTO = ContentType.PHOTO.value
     VIDEO = ContentType.VIDEO.value
     AUDIO = ContentType.AUDIO.value
+    TEXT = ContentType.TEXT.value
+    URL = ContentType.URL.value
     FILE = ContentType.FILE.value
 
     def resolve(self) -> ContentType | None:
@@ -51,9 +54,11 @@ ContentTypeOption = Annotated[
     ContentChoice,
     typer.Option(
         "--content-type",
-        help="auto (default): photo, video or audio, told from the file's header; photo: "
-        "perceptual and byte hashes of a decoded image; video: vPDQ frame hashes, "
-        "video_md5 and the soundtrack's audio_fp; audio: audio_fp; file: byte hashes only.",
+        help="auto (default): photo, video, audio or text, told from the file's header; "
+        "photo: perceptual and byte hashes of a decoded image; video: vPDQ frame hashes, "
+        "video_md5 and the soundtrack's audio_fp; audio: audio_fp; text: plain text, HTML, "
+        "PDF or DOCX, hashed as text_minhash, text_tlsh and byte hashes; url: a file "
+        "holding one link; file: byte hashes only.",
         case_sensitive=False,
     ),
 ]
@@ -171,6 +176,31 @@ def read_content(path: Path, *, max_bytes: int) -> bytes:
             code="too_many_bytes",
         )
     return data
+
+
+TextOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--text",
+        help="A text to hash or match (a post); '-' reads standard input. Repeatable.",
+        show_default=False,
+    ),
+]
+UrlOption = Annotated[
+    list[str] | None,
+    typer.Option("--url", help="A link to hash or match. Repeatable.", show_default=False),
+]
+
+
+def given_texts(texts: list[str] | None) -> list[tuple[str, str]]:
+    """(source, text) for each ``--text``; '-' is standard input, read once."""
+    found = []
+    for text in texts or []:
+        if text == "-":
+            found.append(("<stdin>", sys.stdin.read()))
+        else:
+            found.append((f"text:{text[:40]}", text))
+    return found
 
 
 def walk_files(path: Path) -> Iterator[Path]:

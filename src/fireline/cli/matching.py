@@ -7,7 +7,9 @@ pipeline answers "is any of this banked?" first.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Annotated
 
@@ -19,8 +21,11 @@ from fireline.cli.context import (
     ContentChoice,
     ContentTypeOption,
     JsonOption,
+    TextOption,
+    UrlOption,
     container,
     fail_usage,
+    given_texts,
     parse_signal_options,
     read_content,
     stderr_console,
@@ -101,6 +106,8 @@ def match_command(
         list[str] | None,
         typer.Option("--signal", help="Match a raw signal, TYPE:VALUE, instead of a file."),
     ] = None,
+    text: TextOption = None,
+    url: UrlOption = None,
     dihedral: Annotated[
         bool | None,
         typer.Option(
@@ -113,15 +120,15 @@ def match_command(
     as_json: JsonOption = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
-    """Match files, directories or raw signals against the banks.
+    """Match files, directories, texts, links or raw signals against the banks.
 
-    Exit status: 1 if anything matched, else 3 if a file could not be read or hashed,
-    else 0.
+    Exit status: 1 if anything matched, else 3 if a file, text or link could not be read
+    or hashed, else 0.
     """
     instance = container(ctx)
     signals = parse_signal_options(instance.registry, signal or [])
-    if not paths and not signals:
-        fail_usage("give at least one PATH or --signal TYPE:VALUE to match")
+    if not paths and not signals and not text and not url:
+        fail_usage("give at least one PATH, --text, --url or --signal TYPE:VALUE to match")
     banks = bank or None
     for name in banks or ():
         instance.banks.get(name=name)
@@ -136,6 +143,25 @@ def match_command(
         summary.record(source, result, is_file=False)
         if as_json:
             emit_json({"signal": signal_to_json(query), **match_result_to_json(result)})
+
+    given: list[tuple[str, Callable[[], MatchResult]]] = [
+        (source, partial(instance.matcher.match_text, body, banks=banks, source=source))
+        for source, body in given_texts(text)
+    ]
+    given += [
+        (f"url:{link}", partial(instance.matcher.match_url, link, banks=banks))
+        for link in url or []
+    ]
+    for source, job in given:
+        try:
+            result = job()
+        except InvalidInput as exc:
+            summary.errors += 1
+            emit_file_error(source, exc, as_json=as_json)
+        else:
+            summary.record(source, result, is_file=True)
+            if as_json:
+                emit_json({"file": source, **match_result_to_json(result)})
 
     files = [f for path in paths or [] for f in walk_files(path)]
     console = stderr_console()

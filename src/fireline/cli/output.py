@@ -146,7 +146,12 @@ def match_table(rows: Iterable[tuple[str, Match]]) -> Table:
 
 
 def _where(segment: Segment) -> str:
-    """``0:01:40-0:02:00 = banked 0:03:20-0:03:40 at 1.00x, 95%``."""
+    """``0:01:40-0:02:00 = banked 0:03:20-0:03:40 at 1.00x, 95%``, or characters of text."""
+    if segment.unit == "characters":
+        return (
+            f"chars {segment.query_start:.0f}-{segment.query_end:.0f} = banked chars "
+            f"{segment.reference_start:.0f}-{segment.reference_end:.0f}, {segment.score}%"
+        )
     speed = "" if abs(segment.speed - 1) < 0.05 else f" at {segment.speed:.2f}x"
     return (
         f"{_clock(segment.query_start)}-{_clock(segment.query_end)} = banked "

@@ -117,12 +117,15 @@ class EntryChange:
 
 @dataclass(frozen=True, slots=True)
 class Segment:
-    """Where a query video (or audio) holds a copy of a banked one, aligned in time.
+    """Where a query holds a copy of a banked file: aligned in time, or a text passage.
 
-    Times are seconds from each file's start. ``speed`` is reference seconds per query
-    second (2.0: the copy plays twice as fast). ``score`` is the share (0-100) of the
-    query's sampled frames inside the segment that match the reference at the aligned
-    time; the coverages are the shares of each file's length the segment spans.
+    For video and audio, times are seconds from each file's start (``unit`` "seconds");
+    for text, offsets are characters of each text (``unit`` "characters", end exclusive).
+    ``speed`` is reference seconds per query second (2.0: the copy plays twice as fast;
+    1.0 for text). ``score`` is the share (0-100) of the query's sampled frames inside the
+    segment that match the reference at the aligned time (for text: of the MinHash values
+    its paired windows share); the coverages are the shares of each file's length (each
+    text's words) the segment spans.
     """
 
     query_start: float
@@ -134,6 +137,7 @@ class Segment:
     matched_frames: int
     query_coverage: float
     reference_coverage: float
+    unit: str = "seconds"
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,6 +154,10 @@ class Match:
     threshold: int
     transform: str = "original"
     segments: tuple[Segment, ...] = ()
+    #: Figures the signal type reports beside the distance, as (name, value) pairs: for
+    #: text_minhash the texts' Jaccard similarity and the containment (the share of the
+    #: banked text found in the query).
+    measures: tuple[tuple[str, float], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

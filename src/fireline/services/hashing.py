@@ -11,16 +11,22 @@ from fireline.signals import (
     BytesHasher,
     ContentType,
     DecodedAudio,
+    DecodedText,
     MediaLimits,
     PhotoHasher,
     SignalRegistry,
+    TextHasher,
+    UrlHasher,
     VideoHasher,
     check_size,
     decode_image,
+    extract_text,
+    find_urls,
     open_audio,
     open_soundtrack,
     open_video,
 )
+from fireline.signals.base import SignalType
 from fireline.signals.sniff import sniff_content_type
 
 
@@ -34,6 +40,11 @@ class HashedContent:
     #: rotated or mirrored copies.
     variants: dict[str, dict[str, Signal]] = field(default_factory=dict)
     size: int = 0
+    #: The links a text holds (url signals): matched, so a known link in a post is found,
+    #: but never banked with the text, whose links may be harmless.
+    links: tuple[Signal, ...] = ()
+    #: For text: the extracted text's format (text, html, pdf, docx).
+    document_format: str | None = None
 
 
 #: The content type name that asks fireline to tell for itself.
@@ -54,7 +65,7 @@ def parse_content_type(raw: str) -> ContentType | None:
 
 
 def detect_content_type(data: bytes) -> ContentType:
-    """Photo, video or audio, told from the header.
+    """Photo, video, audio or text (plain, HTML, PDF, DOCX), told from the header.
 
     Anything else is taken for a photo, so that it is refused as the photo decoder
     refuses it (415 ``not_an_image``): hashing any file's bytes is asked for explicitly,
@@ -97,7 +108,12 @@ class HashingService:
         check_size(data, self.limits)
         if content_type is None:
             content_type = detect_content_type(data)
+        if content_type is ContentType.URL:
+            return self.hash_url(_url_text(data))
         types = self.registry.for_content(content_type)
+        if content_type is ContentType.TEXT:
+            decoded = extract_text(data, self.limits)
+            return self._hash_text(decoded, types, data=data)
         image = video = None
         if any(issubclass(t, PhotoHasher) for t in types):
             image = decode_image(data, self.limits)
@@ -141,6 +157,72 @@ class HashingService:
         return HashedContent(
             content_type=content_type, signals=tuple(signals), variants=by_type, size=len(data)
         )
+
+    def hash_text(self, text: str) -> HashedContent:
+        """Hash a text given as a string (a post); InvalidInput when it is too short."""
+        if len(text) > self.limits.max_text_chars:
+            raise MediaTooLarge(
+                f"the text is {len(text)} characters, over the limit of "
+                f"{self.limits.max_text_chars}",
+                code="too_much_text",
+            )
+        if not text.strip():
+            raise InvalidInput("the text is empty", code="no_text")
+        types = self.registry.for_content(ContentType.TEXT)
+        return self._hash_text(DecodedText(text), types, data=text.encode("utf-8"))
+
+    def hash_url(self, url: str) -> HashedContent:
+        """Hash a link: its signals (the canonical URL); InvalidInput when it is malformed."""
+        signals = [
+            t.hash_url(url)
+            for t in self.registry.for_content(ContentType.URL)
+            if issubclass(t, UrlHasher)
+        ]
+        return HashedContent(
+            content_type=ContentType.URL, signals=tuple(signals), size=len(url.encode("utf-8"))
+        )
+
+    def _hash_text(
+        self, text: DecodedText, types: list[type[SignalType]], *, data: bytes
+    ) -> HashedContent:
+        signals: list[Signal] = []
+        refusals: list[InvalidInput] = []
+        for signal_type in types:
+            if issubclass(signal_type, TextHasher):
+                try:
+                    signals.append(signal_type.hash_text(text))
+                except MediaTooLarge:
+                    raise
+                except InvalidInput as exc:
+                    # One hasher's minimum (TLSH's variety) must not refuse the text when
+                    # another could hash it; with none, the text is refused.
+                    refusals.append(exc)
+        if not signals:
+            raise (
+                refusals[0]
+                if refusals
+                else InvalidInput("no signal type hashes text here", code="no_text_signal")
+            )
+        signals.extend(t.hash_bytes(data) for t in types if issubclass(t, BytesHasher))
+        return HashedContent(
+            content_type=ContentType.TEXT,
+            signals=tuple(signals),
+            size=len(data),
+            links=self._links(text.text),
+            document_format=text.format,
+        )
+
+    def _links(self, text: str) -> tuple[Signal, ...]:
+        if "url" not in self.registry:
+            return ()
+        return tuple(Signal("url", link) for link in find_urls(text))
+
+
+def _url_text(data: bytes) -> str:
+    try:
+        return data.decode("utf-8").strip()
+    except UnicodeDecodeError:
+        raise InvalidInput("a URL must be UTF-8 text", code="malformed_url") from None
 
 
 def _soundtrack_signal(signal_type: type[AudioHasher], audio: DecodedAudio) -> Signal | None:

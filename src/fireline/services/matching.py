@@ -25,7 +25,7 @@ from fireline.domain import (
 )
 from fireline.index import SegmentIndex, SignalIndex, index_for
 from fireline.services.banking import LOW_QUALITY
-from fireline.services.hashing import HashingService
+from fireline.services.hashing import HashedContent, HashingService
 from fireline.signals import ContentType, IndexKind, SignalRegistry, SignalType
 from fireline.store import BankStore
 
@@ -117,6 +117,29 @@ class Matcher:
     ) -> MatchResult:
         """Hash content and match it; with ``dihedral`` rotated and mirrored copies match too."""
         hashed = self.hashing.hash_content(data, content_type=content_type, variants=dihedral)
+        return self.match_hashed(hashed, dihedral=dihedral, banks=banks, source=source)
+
+    def match_text(
+        self, text: str, *, banks: Sequence[str] | None = None, source: str = ""
+    ) -> MatchResult:
+        """Hash a text given as a string (a post) and match it, with the links it holds."""
+        return self.match_hashed(self.hashing.hash_text(text), banks=banks, source=source)
+
+    def match_url(
+        self, url: str, *, banks: Sequence[str] | None = None, source: str = ""
+    ) -> MatchResult:
+        """Match a link against banked URLs and URL rules."""
+        return self.match_hashed(self.hashing.hash_url(url), banks=banks, source=source)
+
+    def match_hashed(
+        self,
+        hashed: HashedContent,
+        *,
+        dihedral: bool = True,
+        banks: Sequence[str] | None = None,
+        source: str = "",
+    ) -> MatchResult:
+        """Match content already hashed: its signals, their variants and a text's links."""
         queries: list[tuple[Signal, str, Signal]] = []
         for signal in hashed.signals:
             variants = hashed.variants.get(signal.signal_type)
@@ -124,7 +147,8 @@ class Matcher:
                 queries.extend((v, transform, signal) for transform, v in variants.items())
             else:
                 queries.append((signal, "original", signal))
-        result = self._match(hashed.signals, queries, banks=banks)
+        queries.extend((link, "original", link) for link in hashed.links)
+        result = self._match((*hashed.signals, *hashed.links), queries, banks=banks)
         return self._observed(replace(result, source=source))
 
     def _observed(self, result: MatchResult) -> MatchResult:
@@ -211,7 +235,10 @@ class Matcher:
             threshold = self._threshold_for(entry.signal_type, entry.bank_id, thresholds)
             found = Match(original, entry, distance, threshold, transform, segments)
             if distance <= threshold:
-                matches.append(found)
+                measures = self.registry.get(entry.signal_type).measures(
+                    original.value, entry.value
+                )
+                matches.append(replace(found, measures=tuple(sorted(measures.items()))))
             elif entry.bank_id in candidate_banks and distance <= self.candidate_distance.get(
                 entry.signal_type, -1
             ):

@@ -103,11 +103,12 @@ def match_view(match: Match) -> View:
         "note": entry.note,
         "item": entry.item,
         "segments": [segment_view(s) for s in match.segments],
+        "measures": dict(match.measures),
     }
 
 
 def segment_view(segment: Segment, *, coverage: bool = True) -> View:
-    """Where a video or audio match lies: seconds in the query and in the banked file.
+    """Where a match lies: seconds of video or audio, characters of text (``unit``).
 
     Without ``coverage`` the shares of each file covered are left out: for a live
     stream's sliding window they would describe the window, not the stream.
@@ -120,6 +121,7 @@ def segment_view(segment: Segment, *, coverage: bool = True) -> View:
         "speed": segment.speed,
         "score": segment.score,
         "matched_frames": segment.matched_frames,
+        "unit": segment.unit,
     }
     if coverage:
         view["query_coverage"] = segment.query_coverage

@@ -16,6 +16,7 @@ from typing import ClassVar
 from fireline.domain import InvalidInput, Signal
 from fireline.signals.audio import DecodedAudio
 from fireline.signals.media import DecodedImage
+from fireline.signals.text_extract import DecodedText
 from fireline.signals.video import DecodedVideo
 
 
@@ -25,6 +26,10 @@ class ContentType(StrEnum):
     PHOTO = "photo"
     VIDEO = "video"
     AUDIO = "audio"
+    #: Text and documents: plain text, HTML, PDF, DOCX (their text is hashed).
+    TEXT = "text"
+    #: A link: the URL itself is the content.
+    URL = "url"
     FILE = "file"
 
 
@@ -78,6 +83,14 @@ class SignalType(ABC):
         """Whether a signal of this quality must not be matched or banked."""
         return False
 
+    @classmethod
+    def measures(cls, query: str, reference: str) -> dict[str, float]:
+        """Figures a match of this type reports beside its distance (text: Jaccard, containment).
+
+        None by default; called only for matches, so it may cost a comparison.
+        """
+        return {}
+
 
 class BytesHasher(ABC):
     """Capability: hashes raw bytes of any file."""
@@ -127,3 +140,21 @@ class AudioHasher(ABC):
     @abstractmethod
     def hash_audio(cls, audio: DecodedAudio) -> Signal:
         """Hash the audio; ``audio.pcm(rate)`` decodes it (under its limits) on each call."""
+
+
+class TextHasher(ABC):
+    """Capability: hashes the text of a document (plain text, HTML, PDF, DOCX)."""
+
+    @classmethod
+    @abstractmethod
+    def hash_text(cls, text: DecodedText) -> Signal:
+        """Hash the extracted text; raises InvalidInput when it is too short to mean anything."""
+
+
+class UrlHasher(ABC):
+    """Capability: hashes a link (the URL is the content)."""
+
+    @classmethod
+    @abstractmethod
+    def hash_url(cls, url: str) -> Signal:
+        """The URL's signal (its canonical form); raises InvalidInput for a malformed URL."""

@@ -12,7 +12,7 @@ from fireline.signals.base import BytesHasher, ContentType, IndexKind, SignalTyp
 
 class _DigestSignal(SignalType, BytesHasher):
     content_types: ClassVar[frozenset[ContentType]] = frozenset(
-        {ContentType.PHOTO, ContentType.FILE}
+        {ContentType.PHOTO, ContentType.TEXT, ContentType.FILE}
     )
     index_kind: ClassVar[IndexKind] = IndexKind.EXACT
     default_threshold: ClassVar[int] = 0

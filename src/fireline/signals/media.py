@@ -28,6 +28,10 @@ class MediaLimits:
     max_duration_s: float = 4 * 3600
     #: Wall-clock seconds decoding (and hashing) one video may take, checked between packets.
     max_decode_s: float = 600
+    #: Most pages of a document (PDF) whose text is extracted.
+    max_pages: int = 2000
+    #: Most characters of text kept from one document (plain text, HTML, PDF, DOCX).
+    max_text_chars: int = 20_000_000
 
 
 @dataclass(frozen=True, slots=True)

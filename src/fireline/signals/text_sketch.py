@@ -107,8 +107,8 @@ def sketch(text: str) -> TextSketch:
     found = words(text)
     if len(found) < MIN_WORDS:
         raise InvalidInput(
-            f"the text has {len(found)} words after normalisation; at least {MIN_WORDS} are "
-            "needed to hash it meaningfully",
+            f"the text has {len(found)} words after normalisation; at least {MIN_WORDS} words "
+            "are needed to hash it meaningfully",
             code="text_too_short",
         )
     shingles = _shingle_hashes(found)
@@ -289,7 +289,8 @@ def band_keys(mins: npt.NDArray[np.uint16]) -> npt.NDArray[np.uint64]:
 
 def agreements(a: npt.NDArray[np.uint16], b: npt.NDArray[np.uint16]) -> npt.NDArray[np.int64]:
     """How many MinHash values rows of ``a`` share with the same rows of ``b``."""
-    return (a == b).sum(axis=1).astype(np.int64)
+    counts: npt.NDArray[np.int64] = np.count_nonzero(a == b, axis=1).astype(np.int64)
+    return counts
 
 
 def brute_pairs(
@@ -339,21 +340,23 @@ def passages(
     if len(rj) == 0:
         return []
     order = np.lexsort((qi, -agree, rj))
-    rj, qi, agree = rj[order], qi[order], agree[order]
     first = np.ones(len(rj), dtype=bool)
-    first[1:] = rj[1:] != rj[:-1]
-    rj, qi, agree = rj[first].tolist(), qi[first].tolist(), agree[first].tolist()
+    first[1:] = rj[order][1:] != rj[order][:-1]
+    keep = order[first]
+    refs: list[int] = rj[keep].tolist()
+    queries: list[int] = qi[keep].tolist()
+    agreed: list[int] = agree[keep].tolist()
     found: list[Passage] = []
     run = [0]
-    for n in range(1, len(rj)):
+    for n in range(1, len(refs)):
         last = run[-1]
-        step_r, step_q = rj[n] - rj[last], qi[n] - qi[last]
+        step_r, step_q = refs[n] - refs[last], queries[n] - queries[last]
         if step_r <= MAX_GAP and step_q > 0 and abs(step_q - step_r) <= 1:
             run.append(n)
         else:
-            found.append(_passage(run, qi, rj, agree))
+            found.append(_passage(run, queries, refs, agreed))
             run = [n]
-    found.append(_passage(run, qi, rj, agree))
+    found.append(_passage(run, queries, refs, agreed))
     return found
 
 

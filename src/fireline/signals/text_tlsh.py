@@ -74,19 +74,24 @@ def to_bytes(values: list[str]) -> npt.NDArray[np.uint8]:
 
 def distances(query: npt.NDArray[np.uint8], rows: npt.NDArray[np.uint8]) -> npt.NDArray[np.int64]:
     """``diffxlen`` between one hash (HASH_BYTES bytes) and each row, on arrays."""
-    body = _body_table()[query[3:][None, :], rows[:, 3:]].sum(axis=1, dtype=np.int64)
-    checksum = (rows[:, 0] != query[0]).astype(np.int64)
-    ratios = _ratio_term(query[2] >> 4, rows[:, 2] >> 4) + _ratio_term(
-        query[2] & 0x0F, rows[:, 2] & 0x0F
+    body: npt.NDArray[np.int64] = _body_table()[query[3:][None, :], rows[:, 3:]].sum(
+        axis=1, dtype=np.int64
     )
-    return body + checksum + ratios
+    checksum = (rows[:, 0] != query[0]).astype(np.int64)
+    ratios = rows[:, 2].astype(np.int64)
+    mine = int(query[2])
+    high = _ratio_term(mine >> 4, ratios >> 4)
+    low = _ratio_term(mine & 0x0F, ratios & 0x0F)
+    total: npt.NDArray[np.int64] = body + checksum + high + low
+    return total
 
 
-def _ratio_term(a: np.uint8, b: npt.NDArray[np.uint8]) -> npt.NDArray[np.int64]:
+def _ratio_term(a: int, b: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
     """A quartile ratio's part: its circular distance mod 16, steeply past 1."""
-    diff = np.abs(b.astype(np.int64) - int(a))
+    diff = np.abs(b - a)
     diff = np.minimum(diff, 16 - diff)
-    return np.where(diff <= 1, diff, (diff - 1) * 12)
+    term: npt.NDArray[np.int64] = np.where(diff <= 1, diff, (diff - 1) * 12)
+    return term
 
 
 @cache
@@ -99,4 +104,5 @@ def _body_table() -> npt.NDArray[np.int64]:
         y = (values[None, :] >> shift) & 3
         diff = np.abs(x - y)
         table += np.where(diff == 3, 6, diff)
+    table.flags.writeable = False  # shared by every call: cached
     return table

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from fireline.domain import (
     AddedEntries,
@@ -74,6 +74,12 @@ class HashPublic(BaseModel):
     content_type: str
     size: int
     signals: list[SignalPublic]
+    links: list[SignalPublic] = Field(
+        [], description="For text: the links it holds (url signals), matched but not banked."
+    )
+    document_format: str | None = Field(
+        None, description="For text: the format its text was read from (text, html, pdf, docx)."
+    )
 
     @classmethod
     def from_domain(cls, hashed: HashedContent) -> HashPublic:
@@ -81,6 +87,8 @@ class HashPublic(BaseModel):
             content_type=hashed.content_type.value,
             size=hashed.size,
             signals=[SignalPublic.from_domain(s) for s in hashed.signals],
+            links=[SignalPublic.from_domain(s) for s in hashed.links],
+            document_format=hashed.document_format,
         )
 
 
@@ -186,8 +194,27 @@ class TransformedSignalIn(SignalIn):
     transform: str = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9_:.,()+-]+$")
 
 
+class HashRequest(_Strict):
+    """A text or a link to hash, given in the body instead of as a file (exactly one)."""
+
+    text: str | None = Field(None, description="A text, such as a post (at least 20 words).")
+    url: str | None = Field(None, description="A link.")
+
+    @model_validator(mode="after")
+    def _one(self) -> HashRequest:
+        if (self.text is None) == (self.url is None):
+            raise ValueError("give exactly one of text and url")
+        return self
+
+
 class MatchRequest(_Strict):
-    signals: list[SignalIn] = Field(min_length=1, max_length=1000)
+    signals: list[SignalIn] = Field(
+        [], max_length=1000, description="Signals to match; or give text or url instead."
+    )
+    text: str | None = Field(
+        None, description="A text (a post) to hash and match, with the links it holds."
+    )
+    url: str | None = Field(None, description="A link to match against banked URLs and rules.")
     transforms: list[TransformedSignalIn] = Field(
         [],
         max_length=1000,
@@ -196,9 +223,19 @@ class MatchRequest(_Strict):
     )
     banks: list[str] | None = None
 
+    @model_validator(mode="after")
+    def _one(self) -> MatchRequest:
+        given = sum((bool(self.signals), self.text is not None, self.url is not None))
+        if given != 1:
+            raise ValueError("give exactly one of signals, text and url")
+        if self.transforms and not self.signals:
+            raise ValueError("transforms go with signals")
+        return self
+
 
 class SegmentPublic(BaseModel):
-    """Where a video or audio match lies, in seconds from each file's start."""
+    """Where a match lies: seconds from each file's start (video, audio) or characters
+    of each text (text_minhash passages), as ``unit`` says."""
 
     query_start: float
     query_end: float
@@ -209,6 +246,7 @@ class SegmentPublic(BaseModel):
     matched_frames: int
     query_coverage: float = Field(description="Share of the query's length the segment spans.")
     reference_coverage: float = Field(description="Share of the banked file's length it spans.")
+    unit: str = Field("seconds", description="seconds (video, audio) or characters (text).")
 
 
 class MatchPublic(BaseModel):
@@ -224,7 +262,12 @@ class MatchPublic(BaseModel):
     note: str
     item: str | None
     segments: list[SegmentPublic] = Field(
-        description="For video and audio signals: where the match lies; empty otherwise."
+        description="For video, audio and text signals: where the match lies; empty otherwise."
+    )
+    measures: dict[str, float] = Field(
+        {},
+        description="Figures beside the distance: for text_minhash, jaccard (the texts' "
+        "similarity) and containment (the share of the banked text found in the upload).",
     )
 
     @classmethod

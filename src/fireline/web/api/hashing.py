@@ -16,10 +16,16 @@ from fireline.web.bodies import (
     read_json,
     read_upload,
     require_body_kind,
-    upload_body,
 )
 from fireline.web.deps import ContainerDep, MatchKey
-from fireline.web.schemas import HashPublic, MatchesPublic, MatchRequest, SignalIn, error_responses
+from fireline.web.schemas import (
+    HashPublic,
+    HashRequest,
+    MatchesPublic,
+    MatchRequest,
+    SignalIn,
+    error_responses,
+)
 
 router = APIRouter(prefix="/v1", tags=["hashing and matching"])
 _ERRORS = error_responses(401, 403, 413, 415, 422)
@@ -29,7 +35,7 @@ _ERRORS = error_responses(401, 403, 413, 415, 422)
     "/hash",
     response_model=HashPublic,
     responses=_ERRORS,
-    openapi_extra=upload_body(),
+    openapi_extra=dual_body(HashRequest),
 )
 async def hash_content(
     request: Request,
@@ -38,15 +44,27 @@ async def hash_content(
     content_type: Annotated[
         str,
         content_type_query(
-            "auto (default: photo, video or audio, told from the header), photo (PDQ + "
-            "digests), video (vPDQ + video_md5 + audio_fp), audio (audio_fp) or file (digests)"
+            "auto (default: photo, video, audio or text, told from the header), photo (PDQ + "
+            "digests), video (vPDQ + video_md5 + audio_fp), audio (audio_fp), text (plain "
+            "text, HTML, PDF or DOCX: text_minhash + text_tlsh + digests), url (a file "
+            "holding one link) or file (digests)"
         ),
     ] = "auto",
 ) -> HashPublic:
-    """Hash an uploaded file (multipart field ``file``); nothing is stored."""
-    kind = parse_content_type(content_type)
-    upload = await read_upload(request)
-    hashed = await run_in_threadpool(container.hashing.hash_content, upload.data, content_type=kind)
+    """Hash an uploaded file (multipart ``file``), or a text or link (JSON); nothing is stored."""
+    require_body_kind(request)
+    if is_multipart(request):
+        kind = parse_content_type(content_type)
+        upload = await read_upload(request)
+        hashed = await run_in_threadpool(
+            container.hashing.hash_content, upload.data, content_type=kind
+        )
+    else:
+        body = await read_json(request, HashRequest)
+        if body.text is not None:
+            hashed = await run_in_threadpool(container.hashing.hash_text, body.text)
+        else:
+            hashed = await run_in_threadpool(container.hashing.hash_url, body.url or "")
     return HashPublic.from_domain(hashed)
 
 
@@ -63,7 +81,8 @@ async def match(
     content_type: Annotated[
         str,
         content_type_query(
-            "For uploads: auto (default; told from the header), photo, video, audio or file"
+            "For uploads: auto (default; told from the header), photo, video, audio, text, "
+            "url or file"
         ),
     ] = "auto",
     dihedral: Annotated[
@@ -72,7 +91,8 @@ async def match(
     ] = None,
     bank: Annotated[list[str] | None, Query(description="Only these banks (repeatable)")] = None,
 ) -> MatchesPublic:
-    """Match an upload (multipart ``file``) or signals (JSON) against every bank."""
+    """Match an upload (multipart ``file``), or signals, a text or a link (JSON), against
+    every bank."""
     require_body_kind(request)
     if is_multipart(request):
         kind = parse_content_type(content_type)
@@ -88,6 +108,17 @@ async def match(
         )
     else:
         body = await read_json(request, MatchRequest)
+        banks = body.banks or bank
+        if body.text is not None:
+            text = body.text
+            return MatchesPublic.from_domain(
+                await run_in_threadpool(lambda: container.matcher.match_text(text, banks=banks))
+            )
+        if body.url is not None:
+            link = body.url
+            return MatchesPublic.from_domain(
+                await run_in_threadpool(lambda: container.matcher.match_url(link, banks=banks))
+            )
 
         def parsed(given: SignalIn) -> Signal:
             return parse_signal(
@@ -100,8 +131,6 @@ async def match(
         signals = [parsed(s) for s in body.signals]
         transformed = [(parsed(t), t.transform) for t in body.transforms]
         result = await run_in_threadpool(
-            lambda: container.matcher.match_signals(
-                signals, banks=body.banks or bank, transformed=transformed
-            )
+            lambda: container.matcher.match_signals(signals, banks=banks, transformed=transformed)
         )
     return MatchesPublic.from_domain(result)
