@@ -95,6 +95,14 @@ def test_an_excerpt_in_a_post_matches_the_banked_document_with_its_passage(api: 
     assert 0 <= found["measures"]["jaccard"] < 0.5
 
 
+def test_a_lightly_edited_copy_matches_by_tlsh_within_its_threshold(api: Api) -> None:
+    _bank_document(api, REFERENCE.encode(), "manifesto.txt")
+    edited = REFERENCE.replace(" the ", " a ", 3)
+    result = _match(api, {"text": edited})
+    [found] = [m for m in result["matches"] if m["signal_type"] == "text_tlsh"]  # type: ignore[attr-defined]
+    assert 0 < found["distance"] <= found["threshold"] == 30
+
+
 def test_unrelated_text_does_not_match(api: Api) -> None:
     _bank_document(api, docx_document(paragraphs(REFERENCE)), "m.docx")
     assert _match(api, {"text": _PROSE.document(3000)})["matched"] is False

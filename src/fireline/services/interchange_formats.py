@@ -63,7 +63,7 @@ def fit_note(parts: Iterable[str], *, limit: int = MAX_NOTE) -> str:
 # does not hold: rows of these are skipped and counted, not refused, because a dataset
 # dump of a whole collaboration routinely holds them. Any other unknown name is refused.
 THREATEXCHANGE_ONLY_TYPES = frozenset(
-    {"raw_text", "trend_query", "url_md5", "text_tlsh", "pdq_ocr", "video_sha256"}
+    {"raw_text", "trend_query", "url_md5", "pdq_ocr", "video_sha256"}
 )
 CSV_COLUMNS = ("signal_type", "signal_str", "collab", "category", "tags")
 # Aggregate opinions: all but NEGATIVE_CLASS ("generates false positives, or test data").

@@ -255,7 +255,7 @@ class Matcher:
         """The widest threshold any bank uses for this kind: the index query's."""
         if kind.index_kind is IndexKind.EXACT:
             return 0
-        if kind.index_kind is IndexKind.SEGMENT:
+        if kind.index_kind in (IndexKind.SEGMENT, IndexKind.DISTANCE):
             return kind.default_threshold
         own = [t for t in thresholds.values() if t is not None]
         return max([self.default_threshold, *own])
@@ -266,8 +266,8 @@ class Matcher:
         kind = self.registry.get(signal_type)
         if kind.index_kind is IndexKind.EXACT:
             return 0
-        if kind.index_kind is IndexKind.SEGMENT:
-            # A bank's threshold is a PDQ distance; segment distances are their own scale.
+        if kind.index_kind in (IndexKind.SEGMENT, IndexKind.DISTANCE):
+            # A bank's threshold is a PDQ distance; these distances are their own scale.
             return kind.default_threshold
         own = thresholds.get(bank_id)
         return self.default_threshold if own is None else own

@@ -38,8 +38,12 @@ class IndexKind(StrEnum):
 
     EXACT = "exact"
     HAMMING = "hamming"
-    #: Per-frame hashes matched as aligned segments in time (video, audio).
+    #: Per-frame hashes matched as aligned segments in time (video, audio), or passages
+    #: of text.
     SEGMENT = "segment"
+    #: A distance of the type's own (TLSH), judged against the type's default threshold;
+    #: the type names its index in ``fireline.index.NAMED_INDEXES``.
+    DISTANCE = "distance"
 
 
 class SignalType(ABC):

@@ -35,7 +35,7 @@ class TextTlshSignal(SignalType, TextHasher):
 
     name: ClassVar[str] = "text_tlsh"
     content_types: ClassVar[frozenset[ContentType]] = frozenset({ContentType.TEXT})
-    index_kind: ClassVar[IndexKind] = IndexKind.EXACT
+    index_kind: ClassVar[IndexKind] = IndexKind.DISTANCE
     #: python-threatexchange's TLSH_CONFIDENT_MATCH_THRESHOLD.
     default_threshold: ClassVar[int] = 30
 
