@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -42,3 +43,14 @@ class SegmentIndex(SignalIndex, Protocol):
     def query_segments(
         self, value: str, threshold: int
     ) -> list[tuple[int, int, tuple[Segment, ...]]]: ...
+
+
+def write_values(path: Path, values: Mapping[int, str]) -> None:
+    """Save an index that keeps canonical values as JSON (id -> value): no pickle."""
+    path.write_text(json.dumps({str(k): v for k, v in values.items()}))
+
+
+def read_values(path: Path) -> tuple[list[int], list[str]]:
+    """The ids and values ``write_values`` saved, for the index's ``add``."""
+    raw = json.loads(path.read_text())
+    return [int(k) for k in raw], list(raw.values())

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from pathlib import Path
+
+from fireline.index.base import read_values, write_values
 
 
 class ExactIndex:
@@ -45,11 +46,10 @@ class ExactIndex:
 
     def save(self, path: Path) -> None:
         """Write the index as JSON (id -> value)."""
-        path.write_text(json.dumps({str(k): v for k, v in self._by_id.items()}))
+        write_values(path, self._by_id)
 
     @classmethod
     def load(cls, path: Path) -> ExactIndex:
         index = cls()
-        raw = json.loads(path.read_text())
-        index.add([int(k) for k in raw], list(raw.values()))
+        index.add(*read_values(path))
         return index

@@ -12,7 +12,6 @@ or too many dead rows), so a new hash is matchable at once without a rebuild.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +20,7 @@ import numpy as np
 import numpy.typing as npt
 
 from fireline.domain import Segment
+from fireline.index.base import read_values, write_values
 from fireline.signals.text_sketch import (
     BANDS,
     MIN_AGREEMENT,
@@ -151,13 +151,12 @@ class TextSegmentIndex:
 
     def save(self, path: Path) -> None:
         """Write the index as JSON (id -> canonical signal)."""
-        path.write_text(json.dumps({str(k): encode(v) for k, v in self._sketches.items()}))
+        write_values(path, {k: encode(v) for k, v in self._sketches.items()})
 
     @classmethod
     def load(cls, path: Path) -> TextSegmentIndex:
         index = cls()
-        raw = json.loads(path.read_text())
-        index.add([int(k) for k in raw], list(raw.values()))
+        index.add(*read_values(path))
         return index
 
     def _chunk(self, serial: int, sketches: dict[int, TextSketch]) -> _Chunk:

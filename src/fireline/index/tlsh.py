@@ -8,13 +8,13 @@ byte): about a million banked hashes a second a core, and exactly what a brute-f
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 
+from fireline.index.base import read_values, write_values
 from fireline.signals.text_tlsh import HASH_BYTES, distances, to_bytes
 
 
@@ -62,11 +62,10 @@ class TlshIndex:
 
     def save(self, path: Path) -> None:
         """Write the index as JSON (id -> value)."""
-        path.write_text(json.dumps({str(k): v for k, v in self._by_id.items()}))
+        write_values(path, self._by_id)
 
     @classmethod
     def load(cls, path: Path) -> TlshIndex:
         index = cls()
-        raw = json.loads(path.read_text())
-        index.add([int(k) for k in raw], list(raw.values()))
+        index.add(*read_values(path))
         return index

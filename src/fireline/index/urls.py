@@ -9,10 +9,10 @@ rule found is then checked with ``UrlParts.covers``, the code ``UrlSignal.compar
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from pathlib import Path
 
+from fireline.index.base import read_values, write_values
 from fireline.signals.url import UrlParts, parse_canonical, scheme_free
 
 # host -> directory -> ids of the rules filed there
@@ -90,13 +90,12 @@ class UrlRuleIndex:
 
     def save(self, path: Path) -> None:
         """Write the index as JSON (id -> canonical value); the tables are rebuilt on load."""
-        path.write_text(json.dumps({str(k): v for k, v in self._by_id.items()}))
+        write_values(path, self._by_id)
 
     @classmethod
     def load(cls, path: Path) -> UrlRuleIndex:
         index = cls()
-        raw = json.loads(path.read_text())
-        index.add([int(k) for k in raw], list(raw.values()))
+        index.add(*read_values(path))
         return index
 
 
