@@ -24,11 +24,14 @@ from fireline.domain import Role
 from fireline.services.screening import Upload
 from fireline.settings import Settings
 from fireline.testing.media import encode, random_photo
+from fireline.testing.prose import Prose, paragraphs
 from fireline.testing.server import running_server
 
 #: Debian's Chromium (the Makefile installs it); FIRELINE_CHROMIUM points elsewhere.
 CHROMIUM = os.environ.get("FIRELINE_CHROMIUM", "/usr/bin/chromium")
 BANKED = encode(random_photo(71))
+PROSE = Prose(71)
+MANIFESTO = PROSE.document(1500)
 
 
 @dataclass
@@ -75,6 +78,9 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     container.banks.create(name="tvec", description="synthetic perpetrator stills")
     container.banks.add_content(
         bank="tvec", data=BANKED, labels=["category:perpetrator_livestream"], note=""
+    )
+    container.banks.add_content(
+        bank="tvec", data=MANIFESTO.encode(), labels=["category:attacker_manifesto"], note=""
     )
     screened = container.screening.screen_content(
         BANKED, upload=Upload(content_ref="post-17", uploader="user-5"), actor="test"
@@ -152,6 +158,20 @@ def test_a_file_dropped_into_the_match_debugger_shows_its_matches(
     expect(page.locator("#matches")).to_contain_text("tvec")
     expect(page.locator("#signals")).to_contain_text("pdq")
     page.screenshot(path=site.shots / "match-debugger.png", full_page=True)
+    page.close()
+
+
+def test_a_pasted_post_shows_the_passage_it_copies(browser: Browser, site: Site) -> None:
+    page = _login(browser, site, "alice")
+    page.get_by_role("link", name="Match debugger").click()
+    post = PROSE.paragraph() + "\n\n" + "\n\n".join(paragraphs(MANIFESTO)[3:6])
+    page.get_by_label("a text to match").fill(post)
+    page.get_by_role("button", name="Match", exact=True).click()
+    expect(page.get_by_role("heading", name="the pasted text: 1 match")).to_be_visible()
+    expect(page.locator("#matches")).to_contain_text("text_minhash")
+    expect(page.locator("#matches")).to_contain_text("characters")
+    expect(page.locator("#matches")).to_contain_text("containment")
+    page.screenshot(path=site.shots / "match-text.png", full_page=True)
     page.close()
 
 

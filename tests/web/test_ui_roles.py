@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from fireline.bootstrap import Container, build
 from fireline.domain import Permission, Role, Signal, allows
 from fireline.settings import Settings
+from fireline.testing.prose import Prose, paragraphs
 from fireline.web import create_app
 from fireline.web.ui.session import COOKIE, Sessions
 
@@ -160,6 +161,28 @@ def test_bad_form_input_gets_an_error_page_and_changes_nothing(
     assert empty.status_code == 422
     corrupt = client.post("/ui/match", files={"file": ("x.jpg", b"\xff\xd8\xffjunk")})
     assert corrupt.status_code == 415
+    both = client.post("/ui/match", data={"text": "a b c", "url": "https://x.example/"})
+    assert both.status_code == 422
+    short = client.post("/ui/match", data={"text": "far too short"})
+    assert short.status_code == 422 and "20 words" in short.text
+
+
+def test_the_match_debugger_takes_a_pasted_text_or_link(
+    site: tuple[TestClient, Container, dict[Role, str]],
+) -> None:
+    client, container, secrets = site
+    client = _use(client, _login(client, secrets[Role.ADMIN]))
+    prose = Prose(12)
+    document = prose.document(800)
+    container.banks.create(name="ui-texts")
+    container.banks.add_content(bank="ui-texts", data=document.encode())
+    container.banks.add_signals(bank="ui-texts", signals=[Signal("url", "https://files.example/m")])
+    post = prose.document(200) + "\n\n" + "\n\n".join(paragraphs(document)[2:5])
+    page = client.post("/ui/match", data={"text": post})
+    assert page.status_code == 200, page.text
+    assert "text_minhash" in page.text and "characters" in page.text and "containment" in page.text
+    link = client.post("/ui/match", data={"url": "HTTP://FILES.example/m#top"})
+    assert link.status_code == 200 and "1 match" in link.text
 
 
 def test_legal_and_curation_forms_refuse_bad_input_and_change_nothing(

@@ -150,24 +150,41 @@ def match_form(request: Request) -> Response:
 
 
 @router.post("/match", response_class=HTMLResponse)
-async def match(request: Request, file: UploadFile | None = None) -> Response:
+async def match(
+    request: Request,
+    file: UploadFile | None = None,
+    text: Annotated[str, Form()] = "",
+    url: Annotated[str, Form()] = "",
+) -> Response:
     ui = ui_of(request)
     key = ui.require(request, Permission.MATCH)
-    if file is None or not file.filename:
-        raise InvalidInput("choose or drop a file to match", code="missing_file")
-    limit = ui.container.settings.max_upload_bytes
-    data = await file.read(limit + 1)
-    if len(data) > limit:
-        raise MediaTooLarge(f"the file is larger than {limit} bytes", code="too_many_bytes")
     container = ui.container
-    result = await run_in_threadpool(
-        lambda: container.matcher.match_content(
-            data, dihedral=container.settings.match_dihedral, source=file.filename or ""
+    has_file = file is not None and bool(file.filename)
+    given = [has_file, bool(text.strip()), bool(url.strip())]
+    if sum(given) != 1:
+        raise InvalidInput(
+            "choose or drop a file, or paste a text or a link: one of them", code="missing_file"
         )
-    )
-    return ui.page(
-        request, "match.html", key, result=match_result_view(result), filename=file.filename
-    )
+    if text.strip():
+        result = await run_in_threadpool(container.matcher.match_text, text, source="text")
+        name = "the pasted text"
+    elif url.strip():
+        result = await run_in_threadpool(container.matcher.match_url, url.strip(), source=url)
+        name = url.strip()
+    else:
+        assert file is not None
+        limit = container.settings.max_upload_bytes
+        data = await file.read(limit + 1)
+        if len(data) > limit:
+            raise MediaTooLarge(f"the file is larger than {limit} bytes", code="too_many_bytes")
+        source = file.filename or ""
+        result = await run_in_threadpool(
+            lambda: container.matcher.match_content(
+                data, dihedral=container.settings.match_dihedral, source=source
+            )
+        )
+        name = source
+    return ui.page(request, "match.html", key, result=match_result_view(result), filename=name)
 
 
 @router.get("/incidents", response_class=HTMLResponse)
