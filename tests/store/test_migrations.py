@@ -34,6 +34,7 @@ TABLES = {
     "incidents",
     "instance_identity",
     "opinions",
+    "order_proceedings",
     "organisations",
     "peers",
     "preservation_holds",

@@ -45,6 +45,8 @@ class AuditAction(StrEnum):
     HOLD_PURGED = "hold.purged"
     HOLD_RELEASED = "hold.released"
     NOTICE_SENT = "notice.sent"
+    PROCEEDING_BROUGHT = "proceeding.brought"
+    PROCEEDING_DECIDED = "proceeding.decided"
 
 
 def canonical_json(obj: Any) -> bytes:

@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from fireline.domain.errors import Conflict, InvalidInput
+from fireline.domain.proceedings import Proceeding
 from fireline.domain.review import Case, CaseState, NewDecision, Outcome, status_after
 
 
@@ -253,11 +254,13 @@ class SavedOrder:
 
 @dataclass(frozen=True, slots=True)
 class OrderFile:
-    """An order with the holds that keep its evidence and the notices it gave."""
+    """An order with the holds that keep its evidence, the notices it gave and the review
+    proceedings brought against it."""
 
     order: RemovalOrder
     holds: tuple[PreservationHold, ...] = ()
     notices: tuple[Notice, ...] = ()
+    proceedings: tuple[Proceeding, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

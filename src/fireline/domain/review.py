@@ -442,18 +442,21 @@ def close_on_appeal(
     outcome stands; for content nobody had reviewed, the one its status amounts to.
     """
     if upheld:
-        outcome, status = Outcome.KEEP, ContentStatus.RESTORED
+        restored, decision = reinstated(case, by=reviewer, reason=reason, at=at, on_appeal=True)
+        closed = replace(restored, state=CaseState.CLOSED)
     else:
-        outcome, status = case.outcome or outcome_of(case.content_status), case.content_status
-    closed = replace(
-        case,
-        state=CaseState.CLOSED,
-        content_status=status,
-        decided_at=at,
-        reviewer=reviewer,
-        outcome=outcome,
-        reason=reason,
-    )
+        outcome = case.outcome or outcome_of(case.content_status)
+        closed = replace(
+            case,
+            state=CaseState.CLOSED,
+            decided_at=at,
+            reviewer=reviewer,
+            outcome=outcome,
+            reason=reason,
+        )
+        decision = NewDecision(
+            reviewer=reviewer, outcome=outcome, reason=reason, at=at, on_appeal=True
+        )
     decided = replace(
         appeal,
         state=AppealState.UPHELD if upheld else AppealState.REJECTED,
@@ -462,5 +465,26 @@ def close_on_appeal(
         decided_at=at,
         wrong_match=wrong_match,
     )
-    decision = NewDecision(reviewer=reviewer, outcome=outcome, reason=reason, at=at, on_appeal=True)
     return closed, decided, decision
+
+
+def reinstated(
+    case: Case, *, by: str, reason: str, at: datetime, on_appeal: bool = False
+) -> tuple[Case, NewDecision]:
+    """The case with its content shown again, and the ``keep`` decision that records the
+    reversal in its history (an upheld appeal's, or a review proceeding's).
+
+    The case keeps its state; the caller moves it on (an appeal closes it).
+    """
+    changed = replace(
+        case,
+        content_status=ContentStatus.RESTORED,
+        decided_at=at,
+        reviewer=by,
+        outcome=Outcome.KEEP,
+        reason=reason,
+    )
+    decision = NewDecision(
+        reviewer=by, outcome=Outcome.KEEP, reason=reason, at=at, on_appeal=on_appeal
+    )
+    return changed, decision

@@ -1,4 +1,5 @@
-"""In-memory twin of the order store (removal orders, preservation holds, notices)."""
+"""In-memory twin of the order store (removal orders, preservation holds, notices, review
+proceedings)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from fireline.domain.orders import (
     RemovalOrder,
     SavedOrder,
 )
+from fireline.domain.proceedings import NewProceeding, Proceeding
 from fireline.domain.review import Case, NewDecision
 from fireline.store.memory_incidents import stale
 from fireline.store.review_interface import ReviewStore
@@ -43,6 +45,8 @@ SAVED_HOLD_FIELDS = (
     "release_reason",
     "released_at",
 )
+#: The fields of a proceeding that a save writes (its decision).
+SAVED_PROCEEDING_FIELDS = ("outcome", "decided_at", "decided_by", "reinstatement_required")
 
 
 def order_not_found(order_id: int) -> NotFound:
@@ -53,6 +57,17 @@ def hold_not_found(hold_id: int) -> NotFound:
     return NotFound(f"no preservation hold {hold_id}", code="hold_not_found")
 
 
+def proceeding_not_found(proceeding_id: int) -> NotFound:
+    return NotFound(f"no review proceeding {proceeding_id}", code="proceeding_not_found")
+
+
+def duplicate_proceeding(order_id: int, body: str, reference: str) -> Conflict:
+    return Conflict(
+        f"order {order_id} already has the proceeding {reference!r} before {body!r}",
+        code="duplicate_proceeding",
+    )
+
+
 def duplicate_order(authority: str, reference: str) -> Conflict:
     return Conflict(
         f"the order {reference!r} of {authority!r} was already received", code="duplicate_order"
@@ -60,7 +75,8 @@ def duplicate_order(authority: str, reference: str) -> Conflict:
 
 
 class MemoryOrderStore:
-    """Orders, holds and notices in memory; ``review`` is the store orders' cases live in."""
+    """Orders, holds, notices and proceedings in memory; ``review`` is the store orders'
+    cases live in."""
 
     def __init__(self, *, review: ReviewStore) -> None:
         self._lock = threading.Lock()
@@ -68,6 +84,7 @@ class MemoryOrderStore:
         self._orders: dict[int, RemovalOrder] = {}
         self._holds: dict[int, PreservationHold] = {}
         self._notices: dict[int, Notice] = {}
+        self._proceedings: dict[int, Proceeding] = {}
 
     # -- orders ---------------------------------------------------------------------------
 
@@ -268,5 +285,80 @@ class MemoryOrderStore:
                 and (order_id is None or n.order_id == order_id)
                 and (case_id is None or n.case_id == case_id)
                 and (ready_at is None or n.deliverable(ready_at))
+            ]
+            return chosen[: max(limit, 0)]
+
+    # -- review proceedings ---------------------------------------------------------------
+
+    def create_proceeding(self, proceeding: NewProceeding) -> Proceeding:
+        with self._lock:
+            self._order(proceeding.order_id)
+            for other in self._proceedings.values():
+                if (other.order_id, other.body, other.reference) == (
+                    proceeding.order_id,
+                    proceeding.body,
+                    proceeding.reference,
+                ):
+                    raise duplicate_proceeding(
+                        proceeding.order_id, proceeding.body, proceeding.reference
+                    )
+            created = Proceeding(
+                id=len(self._proceedings) + 1,
+                order_id=proceeding.order_id,
+                party=proceeding.party,
+                body=proceeding.body,
+                reference=proceeding.reference,
+                brought_at=proceeding.brought_at,
+            )
+            self._proceedings[created.id] = created
+            return created
+
+    def get_proceeding(self, proceeding_id: int) -> Proceeding:
+        with self._lock:
+            return self._proceeding(proceeding_id)
+
+    def _proceeding(self, proceeding_id: int) -> Proceeding:
+        found = self._proceedings.get(proceeding_id)
+        if found is None:
+            raise proceeding_not_found(proceeding_id)
+        return found
+
+    def save_proceeding(
+        self,
+        proceeding: Proceeding,
+        *,
+        case: Case | None = None,
+        decision: NewDecision | None = None,
+    ) -> Proceeding:
+        with self._lock:
+            current = self._proceeding(proceeding.id)
+            if current.version != proceeding.version:
+                raise stale(f"proceeding {proceeding.id}")
+            if case is not None:
+                # The case first: if its save fails, nothing here has changed yet.
+                self._review.save_case(case, decision=decision)
+            changed = replace(
+                current,
+                **{name: getattr(proceeding, name) for name in SAVED_PROCEEDING_FIELDS},
+                version=proceeding.version + 1,
+            )
+            self._proceedings[proceeding.id] = changed
+            return changed
+
+    def list_proceedings(
+        self,
+        *,
+        order_id: int | None = None,
+        decided: bool | None = None,
+        after: int = 0,
+        limit: int = 100,
+    ) -> list[Proceeding]:
+        with self._lock:
+            chosen = [
+                p
+                for p in sorted(self._proceedings.values(), key=lambda p: p.id)
+                if p.id > after
+                and (order_id is None or p.order_id == order_id)
+                and (decided is None or p.decided is decided)
             ]
             return chosen[: max(limit, 0)]

@@ -17,17 +17,20 @@ from fireline.domain.orders import (
     RemovalOrder,
     SavedOrder,
 )
+from fireline.domain.proceedings import NewProceeding, Proceeding
 from fireline.domain.review import Case, NewDecision
 
 
 class OrderStore(Protocol):
-    """Removal orders, the preservation holds that keep their evidence, and user notices.
+    """Removal orders, the preservation holds that keep their evidence, user notices, and
+    the review proceedings brought against orders.
 
-    Orders and holds are saved with optimistic locking: a save names the version it read,
-    and Conflict (``stale``) says another writer saved first. A save writes what the
-    workflow changes (an order's state, escalation and closing fields; a hold's expiry,
-    extension, purge and release); the rest is fixed when it is created. Reads of an unknown order
-    or hold raise NotFound (``order_not_found``, ``hold_not_found``). Lists are in id
+    Orders, holds and proceedings are saved with optimistic locking: a save names the
+    version it read, and Conflict (``stale``) says another writer saved first. A save
+    writes what the workflow changes (an order's state, escalation and closing fields; a
+    hold's expiry, extension, purge and release; a proceeding's decision); the rest is
+    fixed when it is created. Reads of an unknown order, hold or proceeding raise NotFound
+    (``order_not_found``, ``hold_not_found``, ``proceeding_not_found``). Lists are in id
     order, from after ``after`` (the cursor).
     """
 
@@ -107,4 +110,35 @@ class OrderStore(Protocol):
     ) -> list[Notice]:
         """Notices, optionally of one order or case, or only those deliverable at
         ``ready_at`` (not withheld, or withheld until then at the latest)."""
+        ...
+
+    def create_proceeding(self, proceeding: NewProceeding) -> Proceeding:
+        """Store a pending proceeding at version 1; NotFound (``order_not_found``) for an
+        unknown order, Conflict (``duplicate_proceeding``) when the order already has one
+        with this body and reference."""
+        ...
+
+    def get_proceeding(self, proceeding_id: int) -> Proceeding: ...
+
+    def save_proceeding(
+        self,
+        proceeding: Proceeding,
+        *,
+        case: Case | None = None,
+        decision: NewDecision | None = None,
+    ) -> Proceeding:
+        """Save over version ``proceeding.version`` and, in the same transaction, the
+        order's review ``case`` over its own version (with ``decision``, as the review
+        store would); all of it or nothing. Returns it at the next version."""
+        ...
+
+    def list_proceedings(
+        self,
+        *,
+        order_id: int | None = None,
+        decided: bool | None = None,
+        after: int = 0,
+        limit: int = 100,
+    ) -> list[Proceeding]:
+        """Proceedings, optionally of one order, or only those (not) decided."""
         ...

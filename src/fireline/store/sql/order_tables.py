@@ -1,4 +1,5 @@
-"""The legal tables: removal orders, preservation holds and notices to users.
+"""The legal tables: removal orders, preservation holds, notices to users and the review
+proceedings brought against orders.
 
 Declared on the same metadata as store.sql.tables, so migrations build them all.
 """
@@ -7,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from fireline.store.sql.tables import Base, BigId, UtcDateTime
@@ -88,3 +89,29 @@ class UserNoticeRow(Base):
     case_id: Mapped[int | None] = mapped_column(ForeignKey("review_cases.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     withheld_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class OrderProceedingRow(Base):
+    """A review proceeding against an order, saved with optimistic locking on ``version``.
+
+    A body's reference is unique per order: the same proceeding recorded twice is refused.
+    The unique key's leading column serves the listing of an order's proceedings.
+    """
+
+    __tablename__ = "order_proceedings"
+    __table_args__ = (
+        UniqueConstraint("order_id", "body", "reference"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("removal_orders.id"))
+    party: Mapped[str] = mapped_column(String(32))
+    body: Mapped[str] = mapped_column(String(200))
+    reference: Mapped[str] = mapped_column(String(200))
+    brought_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    outcome: Mapped[str | None] = mapped_column(String(16))
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    decided_by: Mapped[str | None] = mapped_column(Text)
+    reinstatement_required: Mapped[bool] = mapped_column(Boolean)
+    version: Mapped[int] = mapped_column(Integer)

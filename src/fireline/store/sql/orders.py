@@ -1,9 +1,10 @@
-"""SqlOrderStore: removal orders, preservation holds and notices, in SQL.
+"""SqlOrderStore: removal orders, preservation holds, notices and review proceedings, in SQL.
 
 An order or a hold is saved by an ``UPDATE ... WHERE version = <read version>``: the
 writer that loses the race updates no row and raises Conflict (``stale``), and its whole
 transaction rolls back: the hold, the notice and the review case saved with an order
 included. The same order received twice hits the unique (authority, reference) key.
+Review proceedings live in store.sql.proceedings.
 """
 
 from __future__ import annotations
@@ -28,9 +29,11 @@ from fireline.domain.orders import (
     RemovalOrder,
     SavedOrder,
 )
+from fireline.domain.proceedings import NewProceeding, Proceeding
 from fireline.domain.review import Case, NewDecision
 from fireline.store.memory_incidents import stale
 from fireline.store.memory_orders import duplicate_order, hold_not_found, order_not_found
+from fireline.store.sql import proceedings
 from fireline.store.sql.case_rows import insert_decision, write_case
 from fireline.store.sql.engine import reading, writing
 from fireline.store.sql.order_tables import PreservationHoldRow, RemovalOrderRow, UserNoticeRow
@@ -396,3 +399,32 @@ class SqlOrderStore:
             )
         with reading(self._engine) as conn:
             return [_notice(row) for row in conn.execute(query)]
+
+    # -- review proceedings ---------------------------------------------------------------
+
+    def create_proceeding(self, proceeding: NewProceeding) -> Proceeding:
+        return proceedings.create_proceeding(self._engine, proceeding)
+
+    def get_proceeding(self, proceeding_id: int) -> Proceeding:
+        return proceedings.get_proceeding(self._engine, proceeding_id)
+
+    def save_proceeding(
+        self,
+        proceeding: Proceeding,
+        *,
+        case: Case | None = None,
+        decision: NewDecision | None = None,
+    ) -> Proceeding:
+        return proceedings.save_proceeding(self._engine, proceeding, case=case, decision=decision)
+
+    def list_proceedings(
+        self,
+        *,
+        order_id: int | None = None,
+        decided: bool | None = None,
+        after: int = 0,
+        limit: int = 100,
+    ) -> list[Proceeding]:
+        return proceedings.list_proceedings(
+            self._engine, order_id=order_id, decided=decided, after=after, limit=limit
+        )
