@@ -6,6 +6,7 @@ import random
 
 import pytest
 
+from fireline.signals.text_tlsh import TextTlshSignal
 from fireline.testing.documents import (
     docx_bomb,
     docx_document,
@@ -170,3 +171,33 @@ def test_bad_json_texts_and_links_are_refused(api: Api, body: dict[str, object],
         response = api.client.post(route, json=body, headers=api.matcher)
         assert response.status_code == 422, response.text
         assert response.json()["error"]["code"] == code
+
+
+def test_tlsh_defers_to_text_minhash_where_both_texts_have_passages(api: Api) -> None:
+    """Long texts in one language come within TLSH's 30 of each other; passages decide."""
+    rng = random.Random(4)
+    texts = [_PROSE.document(rng.randint(4000, 5000)) for _ in range(16)]
+    hashes = [
+        api.client.post("/v1/hash", json={"text": t}, headers=api.matcher).json()["signals"]
+        for t in texts
+    ]
+    tlsh = [next(s["value"] for s in h if s["signal_type"] == "text_tlsh") for h in hashes]
+    close = [
+        (a, b)
+        for a in range(len(texts))
+        for b in range(a + 1, len(texts))
+        if TextTlshSignal.compare(tlsh[a], tlsh[b]) <= 30
+    ]
+    assert close, "no pair of unrelated long texts within TLSH 30: make more of them"
+    a, b = close[0]
+    _bank_document(api, texts[a].encode(), "a.txt")
+    assert _match(api, {"text": texts[b]})["matched"] is False
+    # A TLSH hash shared on its own (as HMA shares them) has no passages to defer to.
+    api.client.post("/v1/banks", json={"name": "shared"}, headers=api.admin)
+    api.client.post(
+        "/v1/banks/shared/entries",
+        json={"signals": [{"signal_type": "text_tlsh", "value": tlsh[a]}]},
+        headers=api.admin,
+    )
+    found = _match(api, {"text": texts[b]})["matches"]
+    assert [m["signal_type"] for m in found] == ["text_tlsh"]  # type: ignore[index]

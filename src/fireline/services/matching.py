@@ -64,6 +64,10 @@ class Matcher:
         #: Called with every result (variant harvesting); an observer's failure is logged,
         #: never the caller's.
         self.observers: list[Callable[[MatchResult], None]] = []
+        #: For the types others defer to (``SignalType.defers_to``): the banked items that
+        #: have an active entry of the type, and each such entry's item.
+        self._decisive_items: dict[str, dict[str, set[int]]] = {}
+        self._item_of: dict[int, tuple[str, str]] = {}
 
     def refresh(self) -> int:
         """Apply changes logged since the last refresh; returns the change sequence reached."""
@@ -243,6 +247,7 @@ class Matcher:
                 entry.signal_type, -1
             ):
                 candidates.append(found)
+        matches = self._overruled_removed(signals, matches)
         order = lambda m: (m.distance, m.entry.bank_name, m.entry.id)  # noqa: E731
         return MatchResult(
             signals=signals,
@@ -250,6 +255,43 @@ class Matcher:
             refused=tuple(refused),
             candidates=tuple(sorted(candidates, key=order)),
         )
+
+    def _overruled_removed(self, signals: tuple[Signal, ...], matches: list[Match]) -> list[Match]:
+        """Drop matches of a deferring type that the type it defers to contradicts."""
+        given = {s.signal_type for s in signals}
+        matched = {(m.entry.signal_type, m.entry.item) for m in matches}
+        kept = []
+        for found in matches:
+            decisive = self.registry.get(found.entry.signal_type).defers_to
+            item = found.entry.item
+            if (
+                decisive is not None
+                and decisive in given
+                and item
+                and item in self._decisive_items.get(decisive, {})
+                and (decisive, item) not in matched
+            ):
+                continue
+            kept.append(found)
+        return kept
+
+    def _track_items(self, signal_type: str, added: Sequence[int], removed: Sequence[int]) -> None:
+        """Follow which banked items have entries of a type others defer to."""
+        items = self._decisive_items.get(signal_type)
+        if items is None:
+            return
+        for entry_id in removed:
+            known = self._item_of.pop(entry_id, None)
+            if known is not None:
+                holders = items.get(known[1], set())
+                holders.discard(entry_id)
+                if not holders:
+                    items.pop(known[1], None)
+        for start in range(0, len(added), 1000):
+            for entry in self.store.get_entries(added[start : start + 1000]).values():
+                if entry.item and entry.active:
+                    items.setdefault(entry.item, set()).add(entry.id)
+                    self._item_of[entry.id] = (signal_type, entry.item)
 
     def _limit(self, kind: type[SignalType], thresholds: dict[int, int | None]) -> int:
         """The widest threshold any bank uses for this kind: the index query's."""
@@ -292,6 +334,7 @@ class Matcher:
             ids, values = pending.pop(signal_type, ([], []))
             if ids:
                 indexes[signal_type].add(ids, values)
+                self._track_items(signal_type, ids, ())
 
         for change in changes:
             if change.signal_type in indexes:
@@ -302,6 +345,7 @@ class Matcher:
                 else:
                     flush(change.signal_type)  # an entry may be added, then retracted
                     indexes[change.signal_type].remove([change.entry_id])
+                    self._track_items(change.signal_type, (), [change.entry_id])
             self._seq = change.seq
         for signal_type in list(pending):
             flush(signal_type)
@@ -311,6 +355,9 @@ class Matcher:
         # removals are idempotent, so nothing between the two reads is lost.
         seq = self.store.last_change()
         indexes: dict[str, SignalIndex] = {}
+        decisive = {t.defers_to for t in self.registry.types() if t.defers_to}
+        self._decisive_items = {name: {} for name in decisive if name in self.registry}
+        self._item_of = {}
         for kind in self.registry.types():
             index = index_for(kind)
             if index is None:
@@ -322,8 +369,10 @@ class Matcher:
                 values.append(value)
                 if len(ids) >= 50_000:
                     index.add(ids, values)
+                    self._track_items(kind.name, ids, ())
                     ids, values = [], []
             index.add(ids, values)
+            self._track_items(kind.name, ids, ())
             index.prepare(self._limit(kind, self.store.bank_thresholds()))
             indexes[kind.name] = index
         self._indexes = indexes

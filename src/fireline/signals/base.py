@@ -59,6 +59,10 @@ class SignalType(ABC):
     #: A costly type the matcher asks only when no other signal of the upload matched
     #: (its banked entries are still matched on their own, and still shared).
     fallback: ClassVar[bool] = False
+    #: A more precise type hashed from the same content, whose verdict this type's defers
+    #: to: when an upload has a signal of that type and the banked item an entry of it, a
+    #: match of this type counts only if that type matched the same item too.
+    defers_to: ClassVar[str | None] = None
 
     @classmethod
     @abstractmethod

@@ -38,6 +38,9 @@ class TextTlshSignal(SignalType, TextHasher):
     index_kind: ClassVar[IndexKind] = IndexKind.DISTANCE
     #: python-threatexchange's TLSH_CONFIDENT_MATCH_THRESHOLD.
     default_threshold: ClassVar[int] = 30
+    #: Long texts in one language have similar TLSH histograms, so unrelated ones come
+    #: within 30 of each other; where both texts have passages, text_minhash decides.
+    defers_to: ClassVar[str | None] = "text_minhash"
 
     @classmethod
     def validate(cls, value: str) -> str:
