@@ -38,6 +38,7 @@ from fireline.services.incidents import IncidentService, Notify
 from fireline.services.notices import NoticeService
 from fireline.services.orders import OrderService
 from fireline.services.policy import PolicyService, load_policy
+from fireline.services.proceedings import ProceedingService
 from fireline.services.review import ReviewService
 from fireline.services.screening import ScreeningService
 from fireline.services.transparency import TransparencyReports
@@ -90,6 +91,8 @@ class Container:
     holds: HoldService
     #: Notices to users whose content was removed, blocked or restored.
     notices: NoticeService
+    #: Administrative or judicial review proceedings against removal orders.
+    proceedings: ProceedingService
     #: Transparency reports and the EU TCO Article 7 report, from the audit log.
     transparency: TransparencyReports
 
@@ -284,6 +287,7 @@ def build(settings: Settings | None = None, *, store: Store | None = None) -> Co
         deadline=timedelta(minutes=settings.order_deadline_minutes),
         escalate=timedelta(minutes=settings.order_escalate_minutes),
     )
+    proceedings = ProceedingService(store=store.orders, review=review, audit=audit)
     return Container(
         settings=settings,
         store=store,
@@ -324,7 +328,10 @@ def build(settings: Settings | None = None, *, store: Store | None = None) -> Co
         orders=orders,
         holds=holds,
         notices=notices,
-        transparency=TransparencyReports(audit=audit, review=review, provider=settings.org_name),
+        proceedings=proceedings,
+        transparency=TransparencyReports(
+            audit=audit, review=review, proceedings=proceedings, provider=settings.org_name
+        ),
     )
 
 

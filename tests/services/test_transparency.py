@@ -25,6 +25,7 @@ from fireline.domain import AuditRecord, Conflict, InvalidInput, Signal
 from fireline.domain.audit import GENESIS_HASH, AuditVerification
 from fireline.domain.incidents import ActivationType
 from fireline.domain.policy import AccountClass
+from fireline.domain.proceedings import ProceedingOutcome, ProceedingParty
 from fireline.domain.review import RESTRICTED, AppealState, CaseSource, ContentStatus, Outcome
 from fireline.services.incidents import Actor
 from fireline.services.policy import DEFAULT_POLICY
@@ -113,7 +114,7 @@ def _replayed(url: str, tmp_path: Path) -> Iterator[Replay]:
 @pytest.fixture(params=BACKENDS)
 def replay(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Replay]:
     """The day replayed on every backend."""
-    yield from _replayed(backend_url(request, request.param), tmp_path)
+    yield from _replayed(backend_url(request, request.param, migrated=True), tmp_path)
 
 
 @pytest.fixture
@@ -246,6 +247,7 @@ def run_day(container: Container, *, seed: int) -> Replay:
         action = rng.choices([e for e, _ in events], weights=[w for _, w in events])[0]
         action()
         clock.at += timedelta(minutes=rng.uniform(1, 15))
+    legal_day(container, out, clock)
     responder = Actor(name="rsp-zz", org=container.settings.org_name)
     out.secrets.add("rsp-zz")
     incident = container.incidents.declare(
@@ -254,6 +256,60 @@ def run_day(container: Container, *, seed: int) -> Replay:
     container.incidents.conclude(incident_id=incident.id, actor=responder, note="zz-note")
     out.secrets |= {"zz-incident-title", "zz-note"}
     return out
+
+
+def legal_day(container: Container, out: Replay, clock: Clock) -> None:
+    """Two removal orders complied with, then challenged: the provider's proceeding annuls
+    the first and requires its content reinstated; the uploader's upholds the second."""
+    container.orders.now = container.proceedings.now = clock
+    truth = out.truth
+    orders = []
+    for number in (1, 2):
+        clock.at += timedelta(minutes=5)
+        secrets = (f"auth-zz-{number}", f"order-ref-zz-{number}", f"order-why-zz-{number}")
+        order = container.orders.receive(
+            authority=secrets[0],
+            reference=secrets[1],
+            content_ref=f"ordered-ref-{number:03d}",
+            reason=secrets[2],
+            uploader=f"ordered-user-{number:03d}",
+            actor=PIPELINE,
+        )
+        clock.at += timedelta(minutes=20)
+        container.orders.comply(order.id, confirmation="removed-zz", actor=PIPELINE)
+        out.secrets |= {*secrets, order.content_ref, order.uploader, "removed-zz"}
+        orders.append(order)
+        truth["orders.received"] += 1
+        truth["orders.complied"] += 1
+        truth["cases.by_source.order"] += 1
+        truth["decisions.by_outcome.remove"] += 1  # complying decides the open case
+    for order, party, outcome in (
+        (orders[0], ProceedingParty.HOSTING_PROVIDER, ProceedingOutcome.ANNULLED),
+        (orders[1], ProceedingParty.CONTENT_PROVIDER, ProceedingOutcome.UPHELD),
+    ):
+        body, reference = f"court-zz-{order.id}", f"court-ref-zz-{order.id}"
+        out.secrets |= {body, reference}
+        clock.at += timedelta(hours=1)
+        brought = container.proceedings.bring(
+            order.id, party=party, body=body, reference=reference, actor=PIPELINE
+        )
+        truth["proceedings.brought"] += 1
+        truth[f"proceedings.brought_by_party.{party}"] += 1
+        clock.at += timedelta(hours=2)
+        reinstate = outcome is ProceedingOutcome.ANNULLED
+        container.proceedings.decide(
+            brought.id, outcome=outcome, reinstatement_required=reinstate, actor=PIPELINE
+        )
+        truth["proceedings.decided"] += 1
+        truth[f"proceedings.by_outcome.{outcome}"] += 1
+        if party is ProceedingParty.HOSTING_PROVIDER:
+            truth[f"proceedings.hosting_provider_by_outcome.{outcome}"] += 1
+        if reinstate:
+            truth["proceedings.reinstatements"] += 1
+            truth[f"proceedings.reinstatements_by_party.{party}"] += 1
+            truth["restorations.restored"] += 1
+            truth["restorations.by_via.proceeding"] += 1
+            truth["decisions.by_outcome.keep"] += 1  # the reversal, in the case's history
 
 
 def _all_records(container: Container) -> list[AuditRecord]:
@@ -302,7 +358,8 @@ def independent(records: list[AuditRecord]) -> dict[str, Any]:
         elif r.action == "case.decided":
             got["decisions.decided"] += 1
             got[f"decisions.by_outcome.{d['outcome']}"] += 1
-            decide.append(d["seconds_to_decide"])
+            if d["seconds_to_decide"] is not None:
+                decide.append(d["seconds_to_decide"])
         elif r.action == "appeal.filed":
             got["appeals.filed"] += 1
         elif r.action == "appeal.decided":
@@ -313,6 +370,17 @@ def independent(records: list[AuditRecord]) -> dict[str, Any]:
         elif r.action == "content.restored":
             got["restorations.restored"] += 1
             got[f"restorations.by_via.{d['via']}"] += 1
+        elif r.action == "proceeding.brought":
+            got["proceedings.brought"] += 1
+            got[f"proceedings.brought_by_party.{d['party']}"] += 1
+        elif r.action == "proceeding.decided":
+            got["proceedings.decided"] += 1
+            got[f"proceedings.by_outcome.{d['outcome']}"] += 1
+            if d["party"] == "hosting_provider":
+                got[f"proceedings.hosting_provider_by_outcome.{d['outcome']}"] += 1
+            if d["reinstatement_required"]:
+                got["proceedings.reinstatements"] += 1
+                got[f"proceedings.reinstatements_by_party.{d['party']}"] += 1
         elif r.action in ("incident.declared", "incident.concluded"):
             got[f"incidents.{r.action.split('.')[1]}"] += 1
     figures: dict[str, Any] = dict(got)
@@ -350,6 +418,7 @@ def test_a_day_of_traffic_gives_the_figures_the_records_and_the_stores_give(
     assert truth["uploads.negative_suppressed"] >= 1 and truth["cases.by_source.report"] >= 3
     assert truth["appeals.upheld"] >= 1 and truth["appeals.rejected"] >= 1
     assert truth["appeals.wrong_match"] >= 1
+    assert truth["proceedings.reinstatements"] == truth["restorations.by_via.proceeding"] == 1
 
     # 1. What the test itself drove.
     for name, count in truth.items():
@@ -375,9 +444,25 @@ def test_a_day_of_traffic_gives_the_figures_the_records_and_the_stores_give(
     assert flat["restorations.restored"] == sum(
         c.content_status is ContentStatus.RESTORED for c in cases
     )
+    proceedings = container.proceedings.list_proceedings()
+    assert flat["proceedings.brought"] == len(proceedings) == 2
+    assert flat["proceedings.reinstatements"] == sum(p.reinstatement_required for p in proceedings)
     check = container.transparency.cross_check()
-    assert check.ok and check.differences == () and len(check.compared) >= 14
+    assert check.ok and check.differences == () and len(check.compared) >= 27
+    assert "proceedings.reinstatements" in check.compared
     assert store_figures(container.review)["cases.opened"] == len(cases)
+
+    # Article 7(3)(e) and (f) equal the test's own count and the raw records'.
+    points = article7_view(container.transparency.article7(year=datetime.now(UTC).year))["points"]
+    e, f = points["e"]["figures"], points["f"]["figures"]
+    assert "recorded" not in points["e"] and "recorded" not in points["f"]
+    assert e["brought"] == truth["proceedings.brought_by_party.hosting_provider"] == 1
+    assert e["decided_for_provider"] == truth["proceedings.hosting_provider_by_outcome.annulled"]
+    assert e["decided_against_provider"] == 0 and e["decided"] == 1
+    assert f["reinstated"] == truth["proceedings.reinstatements"] == 1
+    raw = independent(records)
+    assert e["brought"] == raw["proceedings.brought_by_party.hosting_provider"]
+    assert f["reinstated"] == raw["proceedings.reinstatements"]
 
     # The chain and the range covered.
     assert report.chain.ok and report.chain.records == len(records)
@@ -437,8 +522,10 @@ def test_article7_draws_each_point_from_the_figures(day: Replay) -> None:
     assert points["b"]["figures"]["blocked_reuploads"] == flat["uploads.by_content_status.blocked"]
     assert points["b"]["automated_tools"] is True
     assert points["d"]["figures"]["upheld"] == flat["appeals.upheld"]
-    assert points["e"]["recorded"] is False and points["e"]["figures"]["brought"] == 0
-    assert points["f"]["figures"]["reinstated"] == 0
+    e = points["e"]["figures"]
+    assert e["brought"] == flat["proceedings.brought_by_party.hosting_provider"]
+    assert e["by_outcome"] == report.figures["proceedings"]["hosting_provider_by_outcome"]
+    assert points["f"]["figures"]["reinstated"] == flat["proceedings.reinstatements"]
     assert points["g"]["figures"]["reinstated"] == flat["restorations.by_via.appeal"]
     page = render_article7_html(report)
     assert all(f"<h2>({letter})" in page for letter in "abcdefg")
@@ -524,6 +611,53 @@ def test_orders_holds_notices_incidents_and_flood_control_are_counted() -> None:
     ]
     assert flat["incidents.hashes_submitted"] == 4 and flat["incidents.variants_accepted"] == 1
     assert flat["records.counted"] == len(LEGAL_AND_INCIDENTS)
+
+
+PROCEEDINGS = (
+    ("proceeding.brought", {"order": 1, "party": "hosting_provider", "brought_at": "x"}),
+    ("proceeding.brought", {"order": 2, "party": "hosting_provider"}),
+    ("proceeding.brought", {"order": 3, "party": "content_provider"}),
+    ("proceeding.brought", {"order": 4, "party": "A Court Of Free Text"}),
+    ("proceeding.decided", {"party": "hosting_provider", "outcome": "annulled",
+                            "reinstatement_required": True}),
+    ("proceeding.decided", {"party": "hosting_provider", "outcome": "upheld",
+                            "reinstatement_required": False}),
+    ("proceeding.decided", {"party": "hosting_provider", "outcome": "varied"}),
+    ("proceeding.decided", {"party": "content_provider", "outcome": "varied",
+                            "reinstatement_required": True}),
+    ("proceeding.decided", {"party": "content_provider", "outcome": "Quashed in part",
+                            "reinstatement_required": "yes"}),
+    ("content.restored", {"via": "proceeding", "proceeding": 1}),
+)  # fmt: skip
+
+
+def test_review_proceedings_are_counted_for_article7_e_and_f() -> None:
+    figures = recompute(_records(*PROCEEDINGS))
+    assert figures["proceedings"] == {
+        "brought": 4,
+        "brought_by_party": {"content_provider": 1, "hosting_provider": 2, "other": 1},
+        "decided": 5,
+        "by_outcome": {"annulled": 1, "other": 1, "upheld": 1, "varied": 2},
+        "hosting_provider_by_outcome": {"annulled": 1, "upheld": 1, "varied": 1},
+        "reinstatements": 2,
+        "reinstatements_by_party": {"content_provider": 1, "hosting_provider": 1},
+    }
+    assert figures["restorations"]["by_via"]["proceeding"] == 1
+    chain = AuditVerification(ok=True, records=0, last_seq=0, last_hash=GENESIS_HASH)
+    report = TransparencyReport(year_period(2026, now=NOW), NOW, chain, figures, "platform")
+    points = article7_view(report)["points"]
+    assert points["e"]["figures"] == {
+        "brought": 2,
+        "decided": 3,
+        "decided_for_provider": 2,
+        "decided_against_provider": 1,
+        "by_outcome": {"annulled": 1, "upheld": 1, "varied": 1},
+    }
+    assert points["f"]["figures"] == {
+        "reinstated": 2,
+        "reinstated_by_party": {"content_provider": 1, "hosting_provider": 1},
+    }
+    assert not any("Free Text" in k or "Quashed" in k for k in flatten(figures))
 
 
 def test_a_log_without_the_legal_actions_gives_zeros_and_none() -> None:

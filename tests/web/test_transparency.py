@@ -92,7 +92,12 @@ def test_article7_as_json_and_html(observed: Api) -> None:
     assert body["format"] == "fireline.tco_article7/1" and body["year"] == YEAR
     assert body["points"]["d"]["figures"]["upheld"] == 1
     assert body["points"]["g"]["figures"]["reinstated"] == 1
-    assert body["points"]["e"]["recorded"] is False
+    # No review proceeding was recorded: (e) and (f) are real zeros, not placeholders.
+    assert body["points"]["e"]["figures"]["brought"] == 0 and "recorded" not in body["points"]["e"]
+    assert body["points"]["f"]["figures"] == {
+        "reinstated": 0,
+        "reinstated_by_party": {"content_provider": 0, "hosting_provider": 0},
+    }
     page = _get(observed, "/v1/transparency/article7", year=str(YEAR), format="html")
     assert page.status_code == 200
     assert page.headers["content-type"].startswith("text/html")

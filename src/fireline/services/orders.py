@@ -178,12 +178,13 @@ class OrderService:
         return self.store.get_order(order_id)
 
     def file(self, order_id: int) -> OrderFile:
-        """The order with its holds and notices."""
+        """The order with its holds, notices and review proceedings."""
         order = self.store.get_order(order_id)
         return OrderFile(
             order=order,
             holds=tuple(self.store.list_holds(order_id=order.id, limit=MAX_PAGE)),
             notices=tuple(self.store.list_notices(order_id=order.id, limit=MAX_PAGE)),
+            proceedings=tuple(self.store.list_proceedings(order_id=order.id, limit=MAX_PAGE)),
         )
 
     def list_orders(

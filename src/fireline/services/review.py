@@ -19,6 +19,7 @@ from typing import Any
 
 from fireline.domain import AuditAction, Conflict, Forbidden, InvalidInput, OpinionKind
 from fireline.domain.orders import OrderRemoval, RemovalOrder, removed_by_order
+from fireline.domain.proceedings import Reinstatement
 from fireline.domain.review import (
     ACTION,
     MAX_ACTIONS,
@@ -287,6 +288,16 @@ class ReviewService:
         if removal.decision is not None and removal.before and removal.case:
             self._decided(removal.before, removal.case, actor=actor, via="order")
 
+    # -- review proceedings ---------------------------------------------------------------
+
+    def reinstatement_saved(self, done: Reinstatement, *, actor: str, proceeding: int) -> None:
+        """Record a reinstatement the order store saved with its proceeding, as an upheld
+        appeal's restoration is recorded: ``case.decided`` and ``content.restored``, both
+        ``via`` ``proceeding`` (the decision untimed: a court's months are no reviewer's)."""
+        self._decided(done.before, done.case, actor=actor, via="proceeding", timed=False)
+        previous = done.before.content_status
+        self._restored(done.case, previous, actor=actor, via="proceeding", proceeding=proceeding)
+
     # -- appeals --------------------------------------------------------------------------
 
     def file_appeal(
@@ -444,14 +455,16 @@ class ReviewService:
                 log.exception("case %s: disputing entry %s failed", case.id, entry_id)
         return sent, failed
 
-    def _decided(self, before: Case, case: Case, *, actor: str, via: str | None = None) -> None:
+    def _decided(
+        self, before: Case, case: Case, *, actor: str, via: str | None = None, timed: bool = True
+    ) -> None:
         assert case.outcome is not None and case.decided_at is not None
         detail: dict[str, Any] = {
             **_about(case),
             "outcome": case.outcome.value,
             "previous_status": before.content_status.value,
             "content_status": case.content_status.value,
-            "seconds_to_decide": _seconds(case.created_at, case.decided_at),
+            "seconds_to_decide": _seconds(case.created_at, case.decided_at) if timed else None,
         }
         if via is not None:
             detail["via"] = via
@@ -467,12 +480,15 @@ class ReviewService:
         actor: str,
         via: str,
         appeal: int | None = None,
+        proceeding: int | None = None,
     ) -> None:
         if case.content_status is not ContentStatus.RESTORED or previous is ContentStatus.RESTORED:
             return
         detail: dict[str, Any] = {**_about(case), "via": via, "previous_status": previous.value}
         if appeal is not None:
             detail["appeal"] = appeal
+        if proceeding is not None:
+            detail["proceeding"] = proceeding
         self.audit.record(
             actor=actor,
             action=AuditAction.CONTENT_RESTORED,

@@ -3,7 +3,8 @@
 The figures are ``recompute``'s (fireline.services.transparency_figures), a pure fold
 over audit records; a report reads the log a page at a time, so a log of millions of
 records is never held in memory. ``cross_check`` compares the whole history's figures
-with the review store's own counts. docs/transparency.md defines every figure.
+with the review store's own counts and the order store's review proceedings.
+docs/transparency.md defines every figure.
 """
 
 from __future__ import annotations
@@ -14,8 +15,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from fireline.domain import AuditRecord, AuditVerification, InvalidInput
+from fireline.domain.proceedings import ProceedingOutcome, ProceedingParty
 from fireline.domain.review import AppealState, CaseSource, ContentStatus, Outcome
 from fireline.services.audit import MAX_PAGE, AuditLog
+from fireline.services.proceedings import ProceedingService
 from fireline.services.review import ReviewService
 from fireline.services.transparency_figures import (
     Figure,
@@ -162,11 +165,13 @@ class TransparencyReports:
         *,
         audit: AuditLog,
         review: ReviewService,
+        proceedings: ProceedingService | None = None,
         provider: str = "",
         now: Callable[[], datetime] = utcnow,
     ) -> None:
         self.audit = audit
         self.review = review
+        self.proceedings = proceedings
         self.provider = provider
         self.now = now
 
@@ -194,12 +199,13 @@ class TransparencyReports:
         return self.report(year_period(year, now=self.now()))
 
     def cross_check(self) -> CrossCheck:
-        """Whole-history figures from the log against the review store's own counts.
+        """Whole-history figures from the log against the review store's own counts (and
+        the order store's proceedings, when the service has them).
 
         Run it when the instance is quiet: a change committed while it runs may be in
         one side and not yet in the other.
         """
-        expected = store_figures(self.review)
+        expected = store_figures(self.review, self.proceedings)
         chain = self.audit.verify()
         figures = flatten(recompute(audit_records(self.audit)))
         differences = tuple(
@@ -210,9 +216,12 @@ class TransparencyReports:
         return CrossCheck(chain=chain, compared=tuple(expected), differences=differences)
 
 
-def store_figures(review: ReviewService) -> dict[str, int]:
-    """The figures the review store can give itself: cases by source, decisions by
-    outcome, appeals by state, restored content; named as ``flatten`` names them."""
+def store_figures(
+    review: ReviewService, proceedings: ProceedingService | None = None
+) -> dict[str, int]:
+    """The figures the stores can give themselves: cases by source, decisions by
+    outcome, appeals by state, restored content, and review proceedings by party and
+    outcome (with ``proceedings``); named as ``flatten`` names them."""
     counts: Counter[str] = Counter()
     for name in ("cases.opened", "decisions.decided", "restorations.restored"):
         counts[name] = 0
@@ -242,4 +251,37 @@ def store_figures(review: ReviewService) -> dict[str, int]:
             appeals["wrong_match"] += appeal.wrong_match
         after = page[-1].id
     counts.update({f"appeals.{name}": value for name, value in appeals.items()})
+    if proceedings is not None:
+        counts.update(_proceeding_figures(proceedings))
     return dict(counts)
+
+
+def _proceeding_figures(service: ProceedingService) -> Counter[str]:
+    parties = [p.value for p in ProceedingParty]
+    named = [
+        "proceedings.brought",
+        "proceedings.decided",
+        "proceedings.reinstatements",
+        *(f"proceedings.brought_by_party.{p}" for p in parties),
+        *(f"proceedings.reinstatements_by_party.{p}" for p in parties),
+        *(f"proceedings.{t}.{o.value}" for t in ("by_outcome", "hosting_provider_by_outcome")
+          for o in ProceedingOutcome),
+    ]  # fmt: skip
+    counts: Counter[str] = Counter(dict.fromkeys(named, 0))
+    after = 0
+    while page := service.list_proceedings(after=after, limit=MAX_PAGE):
+        for proceeding in page:
+            party = proceeding.party.value
+            counts["proceedings.brought"] += 1
+            counts[f"proceedings.brought_by_party.{party}"] += 1
+            if proceeding.outcome is not None:
+                outcome = proceeding.outcome.value
+                counts["proceedings.decided"] += 1
+                counts[f"proceedings.by_outcome.{outcome}"] += 1
+                if proceeding.party is ProceedingParty.HOSTING_PROVIDER:
+                    counts[f"proceedings.hosting_provider_by_outcome.{outcome}"] += 1
+                if proceeding.reinstatement_required:
+                    counts["proceedings.reinstatements"] += 1
+                    counts[f"proceedings.reinstatements_by_party.{party}"] += 1
+        after = page[-1].id
+    return counts

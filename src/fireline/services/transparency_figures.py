@@ -20,6 +20,7 @@ from typing import Any
 
 from fireline.domain import AuditRecord
 from fireline.domain.policy import PolicyAction
+from fireline.domain.proceedings import ProceedingOutcome, ProceedingParty
 from fireline.domain.review import CaseSource, ContentStatus, Outcome
 from fireline.domain.taxonomy import ContentCategory
 
@@ -39,6 +40,9 @@ ORDER_DEADLINE_SECONDS = 3600
 _KEY = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
 _CATEGORIES = tuple(f"category:{c.value}" for c in ContentCategory)
 _INCIDENT_ACTIVATIONS = ("perpetrator_content", "content", "awareness")
+_PARTIES = tuple(p.value for p in ProceedingParty)
+_PROCEEDING_OUTCOMES = tuple(o.value for o in ProceedingOutcome)
+_HOSTING_PROVIDER = ProceedingParty.HOSTING_PROVIDER.value
 #: Statuses in which content is up, so that removing it takes it down.
 _SHOWN = frozenset({ContentStatus.VISIBLE.value, ContentStatus.INTERSTITIAL.value})
 #: Actions counted as they are, one per record (the tally's name for each).
@@ -136,10 +140,14 @@ class _Tally:
             "case_severities": _zeros(str(s) for s in range(1, 6)),
             "case_categories": _zeros(_CATEGORIES),
             "outcomes": _zeros(o.value for o in Outcome),
-            "restored_via": _zeros(("decision", "appeal")),
+            "restored_via": _zeros(("decision", "appeal", "proceeding")),
             "order_refusals": Counter(),
             "notice_kinds": Counter(),
             "activations": _zeros(_INCIDENT_ACTIVATIONS),
+            "parties": _zeros(_PARTIES),
+            "proceeding_outcomes": _zeros(_PROCEEDING_OUTCOMES),
+            "provider_outcomes": _zeros(_PROCEEDING_OUTCOMES),
+            "reinstated_parties": _zeros(_PARTIES),
         }
         self.times: dict[str, list[float]] = {"decide": [], "appeal": [], "comply": []}
         self.first_seq: int | None = None
@@ -153,6 +161,8 @@ class _Tally:
             "order.complied": self._order_complied,
             "order.refused": self._order_refused,
             "notice.sent": self._notice,
+            "proceeding.brought": self._proceeding_brought,
+            "proceeding.decided": self._proceeding_decided,
             "incident.declared": self._incident_declared,
             "incident.hashes_submitted": self._incident_hashes,
         }
@@ -251,6 +261,25 @@ class _Tally:
         self.n["notices_withheld" if d.get("withheld") is True else "notices_sent"] += 1
         self.by["notice_kinds"][_key(d.get("kind"))] += 1
 
+    def _party(self, d: Mapping[str, Any]) -> str:
+        party = _key(d.get("party"))
+        return party if party in _PARTIES else "other"
+
+    def _proceeding_brought(self, d: Mapping[str, Any], at: datetime) -> None:
+        self.n["proceedings_brought"] += 1
+        self.by["parties"][self._party(d)] += 1
+
+    def _proceeding_decided(self, d: Mapping[str, Any], at: datetime) -> None:
+        self.n["proceedings_decided"] += 1
+        party, outcome = self._party(d), _key(d.get("outcome"))
+        outcome = outcome if outcome in _PROCEEDING_OUTCOMES else "other"
+        self.by["proceeding_outcomes"][outcome] += 1
+        if party == _HOSTING_PROVIDER:
+            self.by["provider_outcomes"][outcome] += 1
+        if d.get("reinstatement_required") is True:
+            self.n["reinstatements"] += 1
+            self.by["reinstated_parties"][party] += 1
+
     def _incident_declared(self, d: Mapping[str, Any], at: datetime) -> None:
         self.n["incidents_declared"] += 1
         self.by["activations"][_key(d.get("activation"))] += 1
@@ -335,6 +364,15 @@ class _Tally:
                 "sent": n["notices_sent"],
                 "withheld": n["notices_withheld"],
                 "by_kind": table("notice_kinds"),
+            },
+            "proceedings": {
+                "brought": n["proceedings_brought"],
+                "brought_by_party": table("parties"),
+                "decided": n["proceedings_decided"],
+                "by_outcome": table("proceeding_outcomes"),
+                "hosting_provider_by_outcome": table("provider_outcomes"),
+                "reinstatements": n["reinstatements"],
+                "reinstatements_by_party": table("reinstated_parties"),
             },
             "incidents": {
                 "declared": n["incidents_declared"],

@@ -51,6 +51,7 @@ SECTION_TITLES = {
     "orders": "Removal orders",
     "holds": "Preservation holds",
     "notices": "Notices to users",
+    "proceedings": "Review proceedings against removal orders",
     "incidents": "Crisis incidents",
 }
 
@@ -71,8 +72,14 @@ REAPPEARANCE_TEXT = (
     "matches."
 )
 PROCEEDINGS_TEXT = (
-    "fireline does not record administrative or judicial review proceedings; the provider "
-    "states them here. Zero unless recorded."
+    "Administrative or judicial review proceedings the provider brought against removal "
+    "orders (Art. 9): brought this year, and those decided this year by outcome. An order "
+    "annulled or varied is decided for the provider, one upheld against it."
+)
+REINSTATEMENT_TEXT = (
+    "Proceedings decided this year that required the provider to reinstate content, "
+    "whoever brought them (the provider or the content provider); the content was "
+    "reinstated when the decision was recorded."
 )
 
 
@@ -142,8 +149,10 @@ def article7_view(report: TransparencyReport) -> View:
     f = report.figures
     uploads, cases, decisions = f["uploads"], f["cases"], f["decisions"]
     appeals, restored, orders = f["appeals"], f["restorations"], f["orders"]
+    proceedings = f["proceedings"]
     status = _table(uploads["by_content_status"])
     via = _table(restored["by_via"])
+    provider = _table(proceedings["hosting_provider_by_outcome"])
 
     def point(title: str, figures: dict[str, Figure], text: str = "", **more: Any) -> View:
         return {"title": title, "text": text, "figures": figures, **more}
@@ -211,15 +220,22 @@ def article7_view(report: TransparencyReport) -> View:
             ),
             "e": point(
                 "Administrative or judicial review proceedings brought by the provider",
-                {"brought": 0, "decided_for_provider": 0, "decided_against_provider": 0},
+                {
+                    "brought": _table(proceedings["brought_by_party"]).get("hosting_provider", 0),
+                    "decided": sum(provider.values()),
+                    "decided_for_provider": provider.get("annulled", 0) + provider.get("varied", 0),
+                    "decided_against_provider": provider.get("upheld", 0),
+                    "by_outcome": provider,
+                },
                 PROCEEDINGS_TEXT,
-                recorded=False,
             ),
             "f": point(
                 "Content reinstated as a result of administrative or judicial review proceedings",
-                {"reinstated": 0},
-                PROCEEDINGS_TEXT,
-                recorded=False,
+                {
+                    "reinstated": proceedings["reinstatements"],
+                    "reinstated_by_party": proceedings["reinstatements_by_party"],
+                },
+                REINSTATEMENT_TEXT,
             ),
             "g": point(
                 "Content reinstated following a complaint by the content provider",
