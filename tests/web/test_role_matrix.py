@@ -105,6 +105,10 @@ ROUTES: dict[tuple[str, str], Permission | None] = {
     ("GET", "/v1/orders/{order_id}"): P.LEGAL,
     ("POST", "/v1/orders/{order_id}/comply"): P.LEGAL,
     ("POST", "/v1/orders/{order_id}/refuse"): P.LEGAL,
+    ("POST", "/v1/orders/{order_id}/proceedings"): P.LEGAL,
+    ("GET", "/v1/orders/{order_id}/proceedings"): P.LEGAL,
+    ("GET", "/v1/proceedings/{proceeding_id}"): P.LEGAL,
+    ("POST", "/v1/proceedings/{proceeding_id}/decision"): P.LEGAL,
     ("GET", "/v1/holds"): P.LEGAL,
     ("POST", "/v1/holds/{hold_id}/extend"): P.LEGAL,
     ("POST", "/v1/holds/{hold_id}/release"): P.LEGAL,
@@ -210,4 +214,5 @@ def test_the_matrix_changed_nothing_but_the_keys(matrix_api: Api) -> None:
     assert matrix_api.container.incidents.all() == []
     assert matrix_api.container.review.list_cases() == []
     assert matrix_api.container.orders.list_orders() == []
+    assert matrix_api.container.proceedings.list_proceedings() == []
     assert len(matrix_api.container.audit.records(limit=1000)) == records

@@ -1,5 +1,5 @@
-"""The JSON forms of removal orders, preservation holds and notices (API, `--json`), and
-an order's clock in words (the web UI)."""
+"""The JSON forms of removal orders, preservation holds, notices and review proceedings
+(API, `--json`), and an order's clock in words (the web UI)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import math
 from datetime import datetime
 
 from fireline.domain.orders import Notice, OrderFile, PreservationHold, RemovalOrder
+from fireline.domain.proceedings import Proceeding
 from fireline.services.views import View, time_view
 
 
@@ -73,11 +74,28 @@ def notice_view(notice: Notice) -> View:
     }
 
 
+def proceeding_view(proceeding: Proceeding) -> View:
+    return {
+        "id": proceeding.id,
+        "order_id": proceeding.order_id,
+        "party": str(proceeding.party),
+        "body": proceeding.body,
+        "reference": proceeding.reference,
+        "brought_at": time_view(proceeding.brought_at),
+        "state": proceeding.state,
+        "outcome": None if proceeding.outcome is None else str(proceeding.outcome),
+        "decided_at": time_view(proceeding.decided_at),
+        "decided_by": proceeding.decided_by,
+        "reinstatement_required": proceeding.reinstatement_required,
+    }
+
+
 def order_file_view(found: OrderFile, *, at: datetime) -> View:
     return {
         **order_view(found.order, at=at),
         "holds": [hold_view(h) for h in found.holds],
         "notices": [notice_view(n) for n in found.notices],
+        "proceedings": [proceeding_view(p) for p in found.proceedings],
     }
 
 

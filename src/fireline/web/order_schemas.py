@@ -1,4 +1,5 @@
-"""API schemas of removal orders, preservation holds and notices (OrderCreate, OrderPublic...).
+"""API schemas of removal orders, preservation holds, notices and review proceedings
+(OrderCreate, OrderPublic, ProceedingCreate...).
 
 Required text fields default to empty here so that the service answers a missing one
 with 422 ``missing_field``, as it does on the command line. The public models are built
@@ -78,6 +79,31 @@ class NoticeCreate(_Strict):
     withhold_days: int = Field(0, description=f"0-{MAX_WITHHOLD_DAYS} days.")
 
 
+class ProceedingCreate(_Strict):
+    party: str = Field(
+        "", max_length=_REF, description="hosting_provider or content_provider (required)."
+    )
+    body: str = Field(
+        "", max_length=_REF, description="The court or authority it is before (required)."
+    )
+    reference: str = Field("", max_length=_REF, description="The body's case number (required).")
+    brought_at: datetime | None = Field(
+        None, description="When it was brought, with a zone (default: now)."
+    )
+
+
+class ProceedingDecision(_Strict):
+    outcome: str = Field(
+        "", max_length=_REF, description="upheld, annulled or varied: the order's fate (required)."
+    )
+    reinstatement_required: bool = Field(
+        False, description="The content must be reinstated (annulled or varied only)."
+    )
+    decided_at: datetime | None = Field(
+        None, description="When the body decided, with a zone (default: now)."
+    )
+
+
 # -- responses ---------------------------------------------------------------------------
 
 
@@ -149,6 +175,25 @@ class OrdersPublic(BaseModel):
     orders: list[OrderPublic]
 
 
+class ProceedingPublic(BaseModel):
+    id: int
+    order_id: int
+    party: str
+    body: str
+    reference: str
+    brought_at: str | None
+    state: str = Field(description="pending or decided.")
+    outcome: str | None
+    decided_at: str | None
+    decided_by: str | None
+    reinstatement_required: bool
+
+
+class ProceedingsPublic(BaseModel):
+    proceedings: list[ProceedingPublic]
+
+
 class OrderFilePublic(OrderPublic):
     holds: list[HoldPublic]
     notices: list[NoticePublic]
+    proceedings: list[ProceedingPublic]

@@ -1,9 +1,10 @@
-"""EU TCO 2021/784: removal orders, preservation holds and notices to users.
+"""EU TCO 2021/784: removal orders, preservation holds, notices to users and the review
+proceedings brought against orders.
 
-Every route needs the ``legal`` permission; the key's actor is who complied, refused or
-extended, in the orders and the audit log. Listing orders first escalates the due ones,
-so a clock that runs low is flagged whenever anyone looks (the server's worker does it
-every ``FIRELINE_ORDER_CHECK_SECONDS`` too).
+Every route needs the ``legal`` permission; the key's actor is who complied, refused,
+extended or recorded a proceeding, in the orders and the audit log. Listing orders first
+escalates the due ones, so a clock that runs low is flagged whenever anyone looks (the
+server's worker does it every ``FIRELINE_ORDER_CHECK_SECONDS`` too).
 """
 
 from __future__ import annotations
@@ -13,7 +14,13 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 
 from fireline.domain.orders import HoldState, OrderState
-from fireline.services.order_views import hold_view, notice_view, order_file_view, order_view
+from fireline.services.order_views import (
+    hold_view,
+    notice_view,
+    order_file_view,
+    order_view,
+    proceeding_view,
+)
 from fireline.web.deps import ContainerDep, LegalKey
 from fireline.web.order_schemas import (
     HoldExtension,
@@ -29,6 +36,10 @@ from fireline.web.order_schemas import (
     OrderPublic,
     OrderRefusal,
     OrdersPublic,
+    ProceedingCreate,
+    ProceedingDecision,
+    ProceedingPublic,
+    ProceedingsPublic,
 )
 from fireline.web.schemas import error_responses
 
@@ -103,6 +114,70 @@ def refuse(
         order_id, state=body.state, justification=body.justification, actor=key.actor
     )
     return _order(container, order_id)
+
+
+@router.post(
+    "/orders/{order_id}/proceedings",
+    response_model=ProceedingPublic,
+    status_code=status.HTTP_201_CREATED,
+    responses=_ERRORS,
+)
+def bring_proceeding(
+    order_id: int, body: ProceedingCreate, container: ContainerDep, key: LegalKey
+) -> ProceedingPublic:
+    """Record an administrative or judicial review proceeding brought against the order.
+    409 ``duplicate_proceeding``; 422 ``brought_before_received``."""
+    proceeding = container.proceedings.bring(
+        order_id,
+        party=body.party,
+        body=body.body,
+        reference=body.reference,
+        brought_at=body.brought_at,
+        actor=key.actor,
+    )
+    return ProceedingPublic.model_validate(proceeding_view(proceeding))
+
+
+@router.get("/orders/{order_id}/proceedings", response_model=ProceedingsPublic, responses=_ERRORS)
+def list_proceedings(
+    order_id: int,
+    container: ContainerDep,
+    _key: LegalKey,
+    after: Annotated[int, Query(ge=0, description="Only proceedings with a larger id.")] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> ProceedingsPublic:
+    """The order's review proceedings oldest first."""
+    found = container.proceedings.of_order(order_id, after=after, limit=limit)
+    return ProceedingsPublic(
+        proceedings=[ProceedingPublic.model_validate(proceeding_view(p)) for p in found]
+    )
+
+
+@router.get("/proceedings/{proceeding_id}", response_model=ProceedingPublic, responses=_ERRORS)
+def get_proceeding(proceeding_id: int, container: ContainerDep, _key: LegalKey) -> ProceedingPublic:
+    """One review proceeding."""
+    return ProceedingPublic.model_validate(
+        proceeding_view(container.proceedings.get(proceeding_id))
+    )
+
+
+@router.post(
+    "/proceedings/{proceeding_id}/decision", response_model=ProceedingPublic, responses=_ERRORS
+)
+def decide_proceeding(
+    proceeding_id: int, body: ProceedingDecision, container: ContainerDep, key: LegalKey
+) -> ProceedingPublic:
+    """Record the outcome; ``reinstatement_required`` reinstates the order's content in the
+    same transaction. 409 ``proceeding_decided``, ``nothing_to_reinstate``; 422
+    ``decided_before_brought``, ``reinstatement_upheld``."""
+    proceeding = container.proceedings.decide(
+        proceeding_id,
+        outcome=body.outcome,
+        reinstatement_required=body.reinstatement_required,
+        decided_at=body.decided_at,
+        actor=key.actor,
+    )
+    return ProceedingPublic.model_validate(proceeding_view(proceeding))
 
 
 @router.get("/holds", response_model=HoldsPublic, responses=_ERRORS)
