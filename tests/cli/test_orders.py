@@ -74,3 +74,62 @@ def test_order_exit_codes(cli: Cli, args: list[str], expected: int) -> None:
     cli.ok(*RECEIVE)
     result = cli(*args)
     assert result.exit_code == expected, result.output
+
+
+def test_a_proceeding_is_brought_and_decided_reinstating_the_content(cli: Cli) -> None:
+    cli.ok(*RECEIVE, "--received-at", "2026-03-15T14:00:00+00:00")
+    cli.ok("order", "comply", "1", "--confirmation", "removed")
+    brought = cli.ok(
+        "order", "proceeding", "1", "--party", "hosting_provider",
+        "--body", "Verwaltungsgericht Wiesbaden", "--reference", "6 K 17/26",
+        "--brought-at", "2026-03-20T09:00:00+00:00",
+    )  # fmt: skip
+    assert brought.stdout == "proceeding 1 brought against order 1 by the hosting_provider\n"
+    decided = cli.ok("order", "decide-proceeding", "1", "--outcome", "annulled", "--reinstate")
+    assert decided.stdout == "proceeding 1: order annulled, content reinstated\n"
+    (shown,) = cli.json_lines("order", "proceedings", "1")
+    assert (shown["state"], shown["outcome"], shown["reinstatement_required"]) == (
+        "decided",
+        "annulled",
+        True,
+    )
+    assert shown["brought_at"].startswith("2026-03-20T09:00:00")
+    assert json.loads(cli.ok("order", "show", "1").stdout)["proceedings"] == [shown]
+    case = json.loads(cli.ok("case", "show", "1").stdout)
+    assert case["content_status"] == "restored"
+    again = cli("order", "decide-proceeding", "1", "--outcome", "upheld")
+    assert again.exit_code == 5 and "already decided" in again.output
+    assert cli.ok("audit", "verify").stdout.startswith("audit log intact")
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["order", "proceeding", "9", "--party", "content_provider", "--body", "b",
+          "--reference", "r"], 4),
+        (["order", "proceeding", "1", "--party", "me", "--body", "b", "--reference", "r"], 2),
+        (["order", "proceeding", "1", "--party", "content_provider", "--body", " ",
+          "--reference", "r"], 3),
+        (["order", "proceeding", "1", "--party", "content_provider", "--body", "b",
+          "--reference", "r", "--brought-at", "2026-03-20T09:00:00"], 3),
+        (["order", "proceedings", "9"], 4),
+        (["order", "decide-proceeding", "9", "--outcome", "annulled"], 4),
+        (["order", "decide-proceeding", "1", "--outcome", "quashed"], 2),
+        (["order", "decide-proceeding", "1", "--outcome", "upheld", "--reinstate"], 3),
+        (["order", "decide-proceeding", "1", "--outcome", "annulled",
+          "--decided-at", "2026-01-01T00:00:00+00:00"], 3),
+        # The order was refused: its content was never removed.
+        (["order", "decide-proceeding", "1", "--outcome", "varied", "--reinstate"], 5),
+    ],
+)  # fmt: skip
+def test_proceeding_exit_codes(cli: Cli, args: list[str], expected: int) -> None:
+    cli.ok(*RECEIVE)
+    cli.ok("order", "refuse", "1", "--state", "refused", "--justification", "manifest error")
+    cli.ok(
+        "order", "proceeding", "1", "--party", "content_provider", "--body", "court",
+        "--reference", "ref-1",
+    )  # fmt: skip
+    result = cli(*args)
+    assert result.exit_code == expected, result.output
+    (pending,) = cli.json_lines("order", "proceedings", "1")
+    assert pending["state"] == "pending"

@@ -1,4 +1,5 @@
-"""``fireline order`` and ``fireline notice``: EU TCO removal orders, holds and notices.
+"""``fireline order`` and ``fireline notice``: EU TCO removal orders, holds, notices and the
+review proceedings brought against orders.
 
 The command line acts as ``cli:<login name>``: whoever can open the database has every
 right here. Listing orders escalates the due ones first, as the API does.
@@ -18,7 +19,14 @@ from fireline.cli.context import JsonOption, cli_actor, container, read_content,
 from fireline.cli.output import emit_json
 from fireline.domain import InvalidInput
 from fireline.domain.orders import HoldState, NoticeKind, OrderState, RemovalOrder
-from fireline.services.order_views import hold_view, notice_view, order_file_view, order_view
+from fireline.domain.proceedings import ProceedingOutcome, ProceedingParty
+from fireline.services.order_views import (
+    hold_view,
+    notice_view,
+    order_file_view,
+    order_view,
+    proceeding_view,
+)
 
 app = typer.Typer(help="EU TCO removal orders (one-hour clock), preservation holds, purges.")
 notice_app = typer.Typer(help="Notices to users whose content was removed, blocked or restored.")
@@ -148,6 +156,69 @@ def refuse(
         order_id, state=state, justification=justification, actor=cli_actor()
     )
     typer.echo(f"order {order.id}: {order.state}")
+
+
+@app.command("proceeding")
+def proceeding(
+    ctx: typer.Context,
+    order_id: int,
+    party: Annotated[
+        ProceedingParty, typer.Option(help="Who brought it: the platform or the uploader.")
+    ],
+    body: Annotated[str, typer.Option(help="The court or authority it is before.")],
+    reference: Annotated[str, typer.Option(help="The body's case number.")],
+    brought_at: Annotated[
+        str | None, typer.Option(help="When it was brought, ISO 8601 with a zone (now).")
+    ] = None,
+) -> None:
+    """Record an administrative or judicial review proceeding brought against an order."""
+    done = container(ctx).proceedings.bring(
+        order_id,
+        party=party,
+        body=body,
+        reference=reference,
+        brought_at=None if brought_at is None else _time(brought_at, what="--brought-at"),
+        actor=cli_actor(),
+    )
+    typer.echo(f"proceeding {done.id} brought against order {order_id} by the {party}")
+
+
+@app.command("decide-proceeding")
+def decide_proceeding(
+    ctx: typer.Context,
+    proceeding_id: int,
+    outcome: Annotated[
+        ProceedingOutcome, typer.Option(help="What became of the order: upheld, annulled, varied.")
+    ],
+    reinstate: Annotated[
+        bool, typer.Option(help="The content must be reinstated (annulled or varied only).")
+    ] = False,
+    decided_at: Annotated[
+        str | None, typer.Option(help="When the body decided, ISO 8601 with a zone (now).")
+    ] = None,
+) -> None:
+    """Record a proceeding's outcome; --reinstate restores the order's content."""
+    done = container(ctx).proceedings.decide(
+        proceeding_id,
+        outcome=outcome,
+        reinstatement_required=reinstate,
+        decided_at=None if decided_at is None else _time(decided_at, what="--decided-at"),
+        actor=cli_actor(),
+    )
+    reinstated = ", content reinstated" if done.reinstatement_required else ""
+    typer.echo(f"proceeding {done.id}: order {done.outcome}{reinstated}")
+
+
+@app.command("proceedings")
+def proceedings(
+    ctx: typer.Context,
+    order_id: int,
+    after: Annotated[int, typer.Option(min=0)] = 0,
+    limit: LimitOption = 100,
+) -> None:
+    """An order's review proceedings oldest first, one JSON object per line."""
+    for found in container(ctx).proceedings.of_order(order_id, after=after, limit=limit):
+        emit_json(proceeding_view(found))
 
 
 @app.command("holds")
