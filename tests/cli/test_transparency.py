@@ -120,3 +120,38 @@ def test_verify_exits_0_1_and_10(cli: Cli, instance: Container) -> None:
     assert report.exit_code == 0
     assert json.loads(report.stdout)["chain"]["ok"] is False
     assert "the audit log is broken at record 2" in report.stderr
+
+
+def test_verify_checks_review_proceedings_against_the_order_store(cli: Cli) -> None:
+    cli.ok(
+        "order", "receive", "--authority", "auth-cli-zz", "--reference", "ref-cli-zz",
+        "--content-ref", "post-cli-zz", "--reason", "why-cli-zz",
+    )  # fmt: skip
+    cli.ok("order", "comply", "1", "--confirmation", "removed")
+    cli.ok(
+        "order", "proceeding", "1", "--party", "hosting_provider", "--body", "court-cli-zz",
+        "--reference", "case-cli-zz",
+    )  # fmt: skip
+    cli.ok("order", "decide-proceeding", "1", "--outcome", "varied", "--reinstate")
+    (verdict,) = cli.json_lines("transparency", "verify", "--json")
+    assert verdict["ok"] is True and "proceedings.reinstatements" in verdict["compared"]
+    body = json.loads(cli.ok("transparency", "article7", "--year", str(YEAR)).stdout)
+    assert body["points"]["e"]["figures"]["decided_for_provider"] == 1
+    assert body["points"]["f"]["figures"]["reinstated"] == 1
+    assert "court-cli-zz" not in json.dumps(body) and "case-cli-zz" not in json.dumps(body)
+
+    # A reinstatement in the log that the order store never kept: the figures differ.
+    container = build(Settings(database_url=cli.database_url))
+    try:
+        container.audit.record(
+            actor="someone",
+            action="proceeding.decided",
+            subject="proceeding:99",
+            detail={"party": "content_provider", "outcome": "annulled",
+                    "reinstatement_required": True},
+        )  # fmt: skip
+    finally:
+        container.close()
+    differs = cli("transparency", "verify")
+    assert differs.exit_code == 1
+    assert "proceedings.reinstatements: 2 from the audit log, 1 in the stores" in differs.stderr
