@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from fireline.bootstrap import Container, build, migrate
+from fireline.bootstrap import Container, build
 from fireline.settings import Settings
 from tests.backends import BACKENDS, backend_url
 from tests.services.exchange_network import Instances, Network
@@ -16,8 +16,7 @@ from tests.services.exchange_network import Instances, Network
 @pytest.fixture(params=BACKENDS)
 def container(request: pytest.FixtureRequest) -> Iterator[Container]:
     """A container over the in-memory store, a SQLite file and PostgreSQL."""
-    settings = Settings(database_url=backend_url(request, request.param))
-    migrate(settings)
+    settings = Settings(database_url=backend_url(request, request.param, migrated=True))
     built = build(settings)
     yield built
     built.close()

@@ -18,7 +18,7 @@ from fireline.services.notices import NoticeService
 from fireline.services.orders import OrderService, OrderWorker
 from fireline.store import MemoryStore, Store
 from fireline.store.evidence import MemoryEvidence
-from fireline.store.sql import SqlStore, upgrade
+from fireline.store.sql import SqlStore
 from tests.backends import BACKENDS, backend_url
 
 T0 = datetime(2026, 3, 15, 14, 0, tzinfo=UTC)
@@ -69,8 +69,7 @@ def store(request: pytest.FixtureRequest) -> Iterator[Store]:
     if request.param == "memory":
         yield MemoryStore()
         return
-    url = backend_url(request, request.param)
-    upgrade(url)
+    url = backend_url(request, request.param, migrated=True)
     sql = SqlStore(url)
     yield sql
     sql.close()

@@ -34,7 +34,7 @@ from fireline.domain.review import (
 from fireline.services import AuditLog, ReviewService
 from fireline.services.review import DISPUTE_NOTE
 from fireline.store import MemoryStore, Store
-from fireline.store.sql import SqlStore, upgrade
+from fireline.store.sql import SqlStore
 from tests.backends import BACKENDS, backend_url
 
 T0 = datetime(2026, 3, 15, 14, 0, tzinfo=UTC)
@@ -86,8 +86,7 @@ def store(request: pytest.FixtureRequest) -> Iterator[Store]:
     if request.param == "memory":
         yield MemoryStore()
         return
-    url = backend_url(request, request.param)
-    upgrade(url)
+    url = backend_url(request, request.param, migrated=True)
     sql = SqlStore(url)
     yield sql
     sql.close()

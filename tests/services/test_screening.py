@@ -55,7 +55,7 @@ def _container(url: str, tmp_path: Path, policy: str | None) -> Container:
 @pytest.fixture(params=BACKENDS)
 def default(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Container]:
     """A container with the shipped policy (perpetrator content: block, preserve, notify)."""
-    built = _container(backend_url(request, request.param), tmp_path, None)
+    built = _container(backend_url(request, request.param, migrated=True), tmp_path, None)
     built.banks.create(name="tvec")
     built.banks.add_content(bank="tvec", data=BANKED, labels=["category:perpetrator_livestream"])
     yield built
@@ -65,7 +65,7 @@ def default(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Containe
 @pytest.fixture(params=BACKENDS)
 def custom(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Container]:
     """A container with POLICY: bank ``kept`` preserve only, anything else review only."""
-    built = _container(backend_url(request, request.param), tmp_path, POLICY)
+    built = _container(backend_url(request, request.param, migrated=True), tmp_path, POLICY)
     for bank, data in (("kept", BANKED), ("seen", OTHER)):
         built.banks.create(name=bank)
         built.banks.add_content(bank=bank, data=data)

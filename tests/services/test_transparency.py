@@ -114,7 +114,7 @@ def _replayed(url: str, tmp_path: Path) -> Iterator[Replay]:
 @pytest.fixture(params=BACKENDS)
 def replay(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Replay]:
     """The day replayed on every backend."""
-    yield from _replayed(backend_url(request, request.param), tmp_path)
+    yield from _replayed(backend_url(request, request.param, migrated=True), tmp_path)
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from fireline.store import MemoryStore, Store
-from fireline.store.sql import SqlStore, upgrade
+from fireline.store.sql import SqlStore
 from tests.backends import BACKENDS, SQL_BACKENDS, backend_url
 
 
@@ -17,11 +17,10 @@ def database_url(request: pytest.FixtureRequest) -> str:
     return backend_url(request, request.param)
 
 
-@pytest.fixture
-def sql_store(database_url: str) -> Iterator[SqlStore]:
+@pytest.fixture(params=SQL_BACKENDS)
+def sql_store(request: pytest.FixtureRequest) -> Iterator[SqlStore]:
     """A SqlStore on a freshly migrated database, on each SQL backend."""
-    upgrade(database_url)
-    store = SqlStore(database_url)
+    store = SqlStore(backend_url(request, request.param, migrated=True))
     yield store
     store.close()
 
@@ -32,8 +31,6 @@ def store(request: pytest.FixtureRequest) -> Iterator[Store]:
     if request.param == "memory":
         yield MemoryStore()
         return
-    url = backend_url(request, request.param)
-    upgrade(url)
-    sql = SqlStore(url)
+    sql = SqlStore(backend_url(request, request.param, migrated=True))
     yield sql
     sql.close()

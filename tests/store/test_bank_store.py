@@ -473,11 +473,9 @@ def test_a_batch_failing_midway_leaves_nothing(
     assert len(sql_store.banks.add_entries("tvec", [md5(MD5_B)], contributor="c").added) == 1
 
 
-def test_concurrent_writers_all_succeed_and_the_log_stays_gapless(
-    sql_store: SqlStore, database_url: str
-) -> None:
+def test_concurrent_writers_all_succeed_and_the_log_stays_gapless(sql_store: SqlStore) -> None:
     # Two stores are two connection pools, as two processes would have.
-    other = SqlStore(database_url)
+    other = SqlStore(sql_store.engine.url.render_as_string(hide_password=False))
     stores = [sql_store, other]
     for n in range(4):
         make_bank(sql_store, f"bank{n}")
@@ -517,11 +515,12 @@ def test_concurrent_writers_all_succeed_and_the_log_stays_gapless(
         assert bank.entry_count == len(values)
 
 
-def test_committed_data_is_there_after_reopening(sql_store: SqlStore, database_url: str) -> None:
+def test_committed_data_is_there_after_reopening(sql_store: SqlStore) -> None:
     make_bank(sql_store)
     (entry,) = sql_store.banks.add_entries("tvec", [md5(MD5_A)], contributor="c").added
+    url = sql_store.engine.url.render_as_string(hide_password=False)
     sql_store.close()
-    reopened = SqlStore(database_url)
+    reopened = SqlStore(url)
     try:
         assert reopened.banks.get_entry(entry.id) == entry
         assert reopened.banks.last_change() == 1

@@ -6,7 +6,6 @@ from collections.abc import Iterator
 
 import pytest
 
-from fireline.bootstrap import migrate
 from fireline.settings import Settings
 from tests.backends import SQL_BACKENDS, backend_url
 from tests.web.support import Api, make_api
@@ -14,6 +13,5 @@ from tests.web.support import Api, make_api
 
 @pytest.fixture(params=SQL_BACKENDS)
 def api(request: pytest.FixtureRequest) -> Iterator[Api]:
-    settings = Settings(database_url=backend_url(request, request.param))
-    migrate(settings)
+    settings = Settings(database_url=backend_url(request, request.param, migrated=True))
     yield from make_api(settings)

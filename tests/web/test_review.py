@@ -244,7 +244,9 @@ def negative_api(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Api
     policy.write_text(
         'negative_banks = ["benign"]\n[[rule]]\nname = "block all"\nactions = ["block"]\n'
     )
-    settings = Settings(database_url=backend_url(request, request.param), policy_file=policy)
+    settings = Settings(
+        database_url=backend_url(request, request.param, migrated=True), policy_file=policy
+    )
     migrate(settings)
     yield from make_api(settings)
 

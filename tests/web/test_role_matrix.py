@@ -13,7 +13,7 @@ import pytest
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
-from fireline.bootstrap import build, migrate
+from fireline.bootstrap import build
 from fireline.domain import Permission, Role, allows
 from fireline.settings import Settings
 from fireline.web import create_app
@@ -171,8 +171,7 @@ def test_every_route_has_a_permission_in_the_table() -> None:
 
 @pytest.fixture(params=SQL_BACKENDS)
 def matrix_api(request: pytest.FixtureRequest) -> Iterator[Api]:
-    settings = Settings(database_url=backend_url(request, request.param))
-    migrate(settings)
+    settings = Settings(database_url=backend_url(request, request.param, migrated=True))
     yield from make_api(settings)
 
 

@@ -24,7 +24,7 @@ def api(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Api]:
     """The API with loopback URLs allowed, files under tmp_path/watched, an empty bank."""
     (tmp_path / "watched").mkdir()
     settings = Settings(
-        database_url=backend_url(request, request.param),
+        database_url=backend_url(request, request.param, migrated=True),
         watch_allow_private_urls=True,
         watch_file_dir=tmp_path / "watched",
         watch_stall_seconds=1.5,
