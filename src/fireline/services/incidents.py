@@ -41,7 +41,7 @@ from fireline.domain.incidents import (
 from fireline.services.audit import AuditLog, entry_id_ranges
 from fireline.services.banking import BankService
 from fireline.services.bell import Bell
-from fireline.services.text import check_text
+from fireline.services.fields import text_field
 from fireline.signals import ContentType
 from fireline.store import IncidentStore
 
@@ -81,15 +81,6 @@ class Actor:
 
     name: str
     org: str
-
-
-def _text(value: str, *, what: str, most: int, required: bool = False) -> str:
-    value = check_text(value.strip(), what=what)
-    if required and not value:
-        raise InvalidInput(f"{what} is required", code="missing_field")
-    if len(value) > most:
-        raise InvalidInput(f"{what} is at most {most} characters", code="text_too_long")
-    return value
 
 
 class IncidentService:
@@ -162,10 +153,10 @@ class IncidentService:
         at = self.clock()
         incident = self.store.create_incident(
             NewIncident(
-                title=_text(title, what="a title", most=MAX_TITLE, required=True),
+                title=text_field(title, what="a title", most=MAX_TITLE, required=True),
                 activation=ActivationType(activation),
-                location=_text(location, what="a location", most=MAX_LOCATION),
-                summary=_text(summary, what="a summary", most=MAX_SUMMARY),
+                location=text_field(location, what="a location", most=MAX_LOCATION),
+                summary=text_field(summary, what="a summary", most=MAX_SUMMARY),
                 quorum=self.quorum,
                 declared_by=actor.name,
                 declared_org=actor.org,
@@ -240,7 +231,7 @@ class IncidentService:
         """Move to monitoring, back to active, or to concluded (activation takes approvals;
         the debrief, ``report``)."""
         target = IncidentState(state)
-        note = _text(note, what="a note", most=MAX_SUMMARY)
+        note = text_field(note, what="a note", most=MAX_SUMMARY)
         if target in (IncidentState.PROPOSED, IncidentState.DEBRIEFED):
             raise InvalidInput(
                 f"an incident becomes {target} by "
@@ -294,11 +285,11 @@ class IncidentService:
         """Change the title, location or situation summary (not after the conclusion)."""
         fields: dict[str, str] = {}
         if title is not None:
-            fields["title"] = _text(title, what="a title", most=MAX_TITLE, required=True)
+            fields["title"] = text_field(title, what="a title", most=MAX_TITLE, required=True)
         if location is not None:
-            fields["location"] = _text(location, what="a location", most=MAX_LOCATION)
+            fields["location"] = text_field(location, what="a location", most=MAX_LOCATION)
         if summary is not None:
-            fields["summary"] = _text(summary, what="a summary", most=MAX_SUMMARY)
+            fields["summary"] = text_field(summary, what="a summary", most=MAX_SUMMARY)
         if not fields:
             raise InvalidInput("nothing to change", code="missing_field")
 
