@@ -13,10 +13,11 @@ A signal type's test module only supplies cases::
 and inherits the tests below: canonical forms, malformed input refused with
 InvalidInput, ``compare`` behaving as a metric, the fast index agreeing exactly with a
 brute-force ``compare`` scan (through additions, removals and re-additions), hashers
-producing valid signals, and the type being loadable through the entry point. Two
-switches relax it for types that cannot keep all of it: ``compare_is_metric = False``
-skips only the triangle inequality, and ``has_index = False`` replaces the index test by
-a check that there is indeed no index (so it fails the day one arrives).
+(photo, video, text, link) producing valid signals, and the type being loadable through
+the entry point. Two switches relax it for types that cannot keep all of it:
+``compare_is_metric = False`` skips only the triangle inequality, and ``has_index =
+False`` replaces the index test by a check that there is indeed no index (so it fails
+the day one arrives).
 
 The base class needs no pytest: its checks are plain ``assert`` statements with messages,
 so it runs under any runner that calls ``test_*`` methods.
@@ -32,15 +33,19 @@ from fireline.domain import InvalidInput
 from fireline.index import SignalIndex, index_for
 from fireline.signals import (
     BytesHasher,
+    DecodedText,
     MediaLimits,
     PhotoHasher,
     SignalRegistry,
     SignalType,
+    TextHasher,
+    UrlHasher,
     VideoHasher,
     decode_image,
     open_video,
 )
 from fireline.testing.media import encode, random_photo, synthetic_video
+from fireline.testing.prose import Prose
 
 
 def random_hex(rng: random.Random, bits: int) -> str:
@@ -325,6 +330,19 @@ class SignalTypeContract:
                 f"a textured video hashed at too low a quality ({signal.quality})"
             )
             assert signal_type.hash_video(video) == signal, "hash_video is not deterministic"
+
+    def test_text_and_url_hashers_produce_valid_signals(self) -> None:
+        signal_type = self.signal_type
+        if issubclass(signal_type, TextHasher):
+            text = DecodedText(Prose(self.seed % 1000).document(400))
+            signal = signal_type.hash_text(text)
+            assert signal.signal_type == signal_type.name, f"hash_text named {signal.signal_type!r}"
+            assert signal_type.validate(signal.value) == signal.value, "hash_text is not canonical"
+            assert signal_type.hash_text(text) == signal, "hash_text is not deterministic"
+        if issubclass(signal_type, UrlHasher):
+            signal = signal_type.hash_url("HTTPS://Example.COM:443/a/../b?utm_source=x")
+            assert signal.signal_type == signal_type.name, f"hash_url named {signal.signal_type!r}"
+            assert signal_type.validate(signal.value) == signal.value, "hash_url is not canonical"
 
     def test_registered(self) -> None:
         registry = SignalRegistry.from_entry_points()
