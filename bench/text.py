@@ -13,7 +13,8 @@ are edited copies, each matched as a user's upload would be (documents through
 - light word substitutions and deletions (5% and 10% of words each);
 - OCR-style character noise (1% and 3%);
 - evasions: look-alike letters of other scripts, zero-width characters;
-- combinations (an excerpt that is also reworded, OCR-damaged or evaded).
+- combinations (an excerpt that is also reworded, OCR-damaged or evaded);
+- hyphenation at line ends, and heavier edits that show where the limits are.
 
 Then ``--distractors`` unrelated documents (20 to 5,000 words, from the same vocabulary)
 are matched: any match is a false match. Reports recall per edit (by any text signal and
@@ -32,6 +33,7 @@ import math
 import random
 import sys
 import tempfile
+import textwrap
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -106,6 +108,16 @@ EDITS: dict[str, Edit] = {
     "excerpt, 2 paragraphs, reformatted": lambda t, rng, p: reformat(
         excerpt(t, 2, _host(p, rng), rng)[0], rng
     ),
+    "hyphenated at line ends": lambda t, rng, p: hyphenate(t, rng),
+    # Beyond "light": where the limits are.
+    "20% of words changed, 20% deleted": lambda t, rng, p: reword(t, 0.20, rng, p),
+    "OCR noise, 5% of characters": lambda t, rng, p: ocr_noise(t, 0.05, rng),
+    "excerpt, 2 paragraphs, 10% of words changed": lambda t, rng, p: excerpt(
+        reword(t, 0.10, rng, p), 2, _host(p, rng), rng
+    )[0],
+    "excerpt, 2 paragraphs, 10% changed and OCR 3%": lambda t, rng, p: excerpt(
+        ocr_noise(reword(t, 0.10, rng, p), 0.03, rng), 2, _host(p, rng), rng
+    )[0],
 }
 #: The edits the target names: excerpts of two paragraphs or more, and reformatted copies.
 TARGETED = {
@@ -118,6 +130,21 @@ TARGETED = {
     "excerpt, 5 paragraphs",
     "excerpt, 2 paragraphs, reformatted",
 }
+
+
+def hyphenate(text: str, rng: random.Random) -> str:
+    """Wrapped at 60 characters, long words split across lines with a hyphen, as typeset."""
+    out = []
+    for paragraph in paragraphs(text):
+        lines = textwrap.wrap(paragraph, 60)
+        for n in range(len(lines) - 1):
+            words = lines[n].split(" ")
+            if len(words[-1]) > 5 and rng.random() < 0.7:
+                cut = len(words[-1]) // 2
+                lines[n + 1] = words[-1][cut:] + " " + lines[n + 1]
+                lines[n] = " ".join([*words[:-1], words[-1][:cut] + "-"])
+        out.append("\n".join(lines))
+    return "\n\n".join(out)
 
 
 def distractor_words(rng: random.Random) -> int:

@@ -9,7 +9,7 @@ which the texts' Jaccard similarity is estimated.
 
 Two windows are *paired* when they share at least one LSH band (``ROWS`` consecutive
 values) and agree on at least ``MIN_AGREEMENT`` of their values: a window Jaccard of
-about 0.25 or more. Pairs are what an index finds by looking bands up, so a brute-force
+about 0.2 or more. Pairs are what an index finds by looking bands up, so a brute-force
 comparison and an indexed search see exactly the same pairs. Pairs are then chained
 along the banked text in order (a copied passage keeps its order, give or take a
 window for inserted or deleted words), and each chain is a *passage*: where in the
@@ -33,8 +33,10 @@ from fireline.domain import InvalidInput, Segment
 from fireline.signals.text_normal import Words, words
 
 VERSION = "1"
-#: Words per shingle.
-SHINGLE = 4
+#: Words per shingle: three survive word edits and OCR noise better than four (a
+#: changed word breaks three shingles, not four), and unrelated texts still share too
+#: few to pair a window (see MIN_AGREEMENT).
+SHINGLE = 3
 #: Shingles per block; a window is two blocks.
 BLOCK = 16
 #: MinHash values per window, and per band.
@@ -43,8 +45,8 @@ ROWS = 2
 BANDS = PERMUTATIONS // ROWS
 #: MinHash values of the whole text (the first PERMUTATIONS are the windows').
 DOC_PERMUTATIONS = 64
-#: Values two windows must share to be paired (8 of 32: a Jaccard of about 0.25).
-MIN_AGREEMENT = 8
+#: Values two windows must share to be paired (7 of 32: a Jaccard of about 0.2).
+MIN_AGREEMENT = 7
 #: Fewer distinct shingles than this, and a window is not paired at all.
 MIN_DISTINCT = 8
 #: Fewest words a text must have to be hashed: below, too many texts share them.
@@ -54,7 +56,7 @@ MAX_WINDOWS = 20_000
 #: Words of the banked text a match must cover to score 100 (50 to match, at distance 50).
 PASSAGE_WORDS = 100
 #: Windows a passage may skip (words edited away) and still be one passage.
-MAX_GAP = 3
+MAX_GAP = 4
 
 _HEADER = struct.Struct("<BBHIII")
 _MASK16 = np.uint64(0xFFFF)
