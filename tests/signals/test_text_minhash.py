@@ -16,6 +16,7 @@ from fireline.signals.text_sketch import (
     TextSketch,
     decode,
     encode,
+    peek,
     sketch,
 )
 from fireline.testing import SignalTypeContract
@@ -159,15 +160,17 @@ def test_the_passage_found_is_where_the_excerpt_lies(bank: list[str]) -> None:
     assert abs(best.query_end - (where_query + len(taken))) < window
     assert abs(best.reference_start - where_reference) < window
     assert abs(best.reference_end - (where_reference + len(taken))) < window
-    measures = TextMinhashSignal.measures(hashed(document), hashed(bank[0]))
+    measures = TextMinhashSignal.measures(hashed(document), hashed(bank[0]), segments)
     assert 0.02 < measures["containment"] < 0.3
     assert measures["jaccard"] < 0.3
 
 
 def test_a_full_copy_contains_all_of_the_banked_text(bank: list[str]) -> None:
-    measures = TextMinhashSignal.measures(
-        hashed(reformat(bank[1], random.Random(1))), hashed(bank[1])
-    )
+    query, reference = hashed(reformat(bank[1], random.Random(1))), hashed(bank[1])
+    index = TextSegmentIndex()
+    index.add([1], [reference])
+    [(_, _, segments)] = index.query_segments(query, 50)
+    measures = TextMinhashSignal.measures(query, reference, segments)
     assert measures["containment"] > 0.95
     assert measures["jaccard"] > 0.8
 
@@ -208,3 +211,13 @@ def test_long_texts_keep_a_bounded_number_of_windows() -> None:
         TextMinhashSignal.compare(hashed("\n\n".join(paragraphs(long)[100:104])), encode(found))
         == 0
     )
+
+
+def test_the_head_of_a_signal_reads_as_its_whole() -> None:
+    for text in (_POOL[0], "\n\n".join(_POOL[:30])):
+        value = hashed(text)
+        chars, doc = peek(value)
+        whole = decode(value)
+        assert chars == whole.chars and (doc == whole.doc).all()
+    with pytest.raises(InvalidInput):
+        peek("1:not base64!")

@@ -240,7 +240,7 @@ class Matcher:
             found = Match(original, entry, distance, threshold, transform, segments)
             if distance <= threshold:
                 measures = self.registry.get(entry.signal_type).measures(
-                    original.value, entry.value
+                    original.value, entry.value, segments
                 )
                 matches.append(replace(found, measures=tuple(sorted(measures.items()))))
             elif entry.bank_id in candidate_banks and distance <= self.candidate_distance.get(

@@ -10,10 +10,11 @@ The fast index for a type lives in ``fireline.index``; it is checked against
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from enum import StrEnum
 from typing import ClassVar
 
-from fireline.domain import InvalidInput, Signal
+from fireline.domain import InvalidInput, Segment, Signal
 from fireline.signals.audio import DecodedAudio
 from fireline.signals.media import DecodedImage
 from fireline.signals.text_extract import DecodedText
@@ -92,10 +93,11 @@ class SignalType(ABC):
         return False
 
     @classmethod
-    def measures(cls, query: str, reference: str) -> dict[str, float]:
+    def measures(cls, query: str, reference: str, segments: Sequence[Segment]) -> dict[str, float]:
         """Figures a match of this type reports beside its distance (text: Jaccard, containment).
 
-        None by default; called only for matches, so it may cost a comparison.
+        ``segments`` are the ones the index found, so the figures need not compare again.
+        None by default; called only for matches.
         """
         return {}
 

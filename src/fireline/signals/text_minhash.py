@@ -14,19 +14,21 @@ long text it came from, not the other way round.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import ClassVar
 
-from fireline.domain import Signal
+from fireline.domain import Segment, Signal
 from fireline.signals.base import ContentType, IndexKind, SignalType, TextHasher
 from fireline.signals.text_extract import DecodedText
 from fireline.signals.text_sketch import (
     brute_pairs,
-    covered_words,
+    covered_length,
     decode,
     distance,
+    doc_jaccard,
     encode,
-    jaccard,
     passages,
+    peek,
     sketch,
 )
 
@@ -50,12 +52,13 @@ class TextMinhashSignal(SignalType, TextHasher):
         return distance(reference, passages(*brute_pairs(query, reference)))
 
     @classmethod
-    def measures(cls, query: str, reference: str) -> dict[str, float]:
-        q, r = decode(query), decode(reference)
-        found = passages(*brute_pairs(q, r))
+    def measures(cls, query: str, reference: str, segments: Sequence[Segment]) -> dict[str, float]:
+        q_chars, q_doc = peek(query)
+        r_chars, r_doc = peek(reference)
+        spans = [(s.reference_start, s.reference_end) for s in segments if s.unit == "characters"]
         return {
-            "jaccard": jaccard(q, r),
-            "containment": round(covered_words(r, found) / r.words, 4),
+            "jaccard": doc_jaccard(q_doc, r_doc),
+            "containment": round(min(1.0, covered_length(spans) / max(1, r_chars)), 4),
         }
 
     @classmethod

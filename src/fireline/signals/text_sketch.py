@@ -24,6 +24,7 @@ from __future__ import annotations
 import base64
 import binascii
 import struct
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -375,9 +376,15 @@ def _passage(run: list[int], qi: list[int], rj: list[int], agree: list[int]) -> 
 
 def covered_words(reference: TextSketch, found: list[Passage]) -> int:
     """Words of the banked text the passages cover, overlaps counted once."""
-    spans = sorted(reference.window_words(p.reference_first, p.reference_last) for p in found)
-    total, reach = 0, 0
-    for start, end in spans:
+    return int(
+        covered_length(reference.window_words(p.reference_first, p.reference_last) for p in found)
+    )
+
+
+def covered_length(spans: Iterable[tuple[float, float]]) -> float:
+    """The length of the union of [start, end) spans."""
+    total, reach = 0.0, float("-inf")
+    for start, end in sorted(spans):
         start = max(start, reach)
         if end > start:
             total += end - start
@@ -428,6 +435,26 @@ def segments(query: TextSketch, reference: TextSketch, found: list[Passage]) -> 
 
 def jaccard(a: TextSketch, b: TextSketch) -> float:
     """The texts' Jaccard similarity (of their shingle sets), estimated from the sketches."""
-    share = float(np.mean(a.doc == b.doc))
+    return doc_jaccard(a.doc, b.doc)
+
+
+def doc_jaccard(a: npt.NDArray[np.uint16], b: npt.NDArray[np.uint16]) -> float:
+    """Jaccard similarity estimated from two whole-text MinHashes (b-bit corrected)."""
+    share = float(np.mean(a == b))
     chance = 1 / 65536  # two different minima agree on their low 16 bits by chance
     return round(max(0.0, (share - chance) / (1 - chance)), 4)
+
+
+def peek(value: str) -> tuple[int, npt.NDArray[np.uint16]]:
+    """A signal's character count and whole-text MinHash, without reading its windows."""
+    version, colon, payload = value.strip().partition(":")
+    head = _HEADER.size + 2 * DOC_PERMUTATIONS
+    try:
+        # Base64 decodes in groups of 4 characters to 3 bytes: read just enough of them.
+        blob = base64.b64decode(payload[: 4 * -(-head // 3)], validate=True)
+    except (binascii.Error, ValueError):
+        raise _malformed("has a payload that is not base64") from None
+    if not colon or version != VERSION or len(blob) < head:
+        raise _malformed(f"starts with its version {VERSION!r} and a colon")
+    chars = _HEADER.unpack_from(blob)[4]
+    return chars, np.frombuffer(blob, "<u2", DOC_PERMUTATIONS, _HEADER.size).astype(np.uint16)
